@@ -1,0 +1,176 @@
+package dev.kelemetry.beam.io;
+
+import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.RawRecord;
+import dev.kelemetry.beam.transforms.Counters;
+import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads audit-log files (local paths or globs; {@code .gz} and other compressions by extension) into raw records with
+ * their file and line. A file whose first line is a whole JSON value is read as JSON lines, one record per line; any
+ * other file (pretty-printed JSON, an {@code EventList} document, YAML with {@code ---} separators) is one document
+ * for the parser. A file that cannot be read becomes a dead letter naming the file and the line where reading stopped.
+ *
+ * <p>The raw records are redistributed before parsing so that one large file is parsed on every worker.
+ */
+public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
+  public static final TupleTag<RawRecord> RECORDS = new TupleTag<>() {};
+  public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
+
+  private final List<InputSpec> inputs;
+  private final boolean redistribute;
+
+  private ReadAuditFiles(List<InputSpec> inputs, boolean redistribute) {
+    this.inputs = List.copyOf(inputs);
+    this.redistribute = redistribute;
+  }
+
+  public static ReadAuditFiles from(List<InputSpec> inputs) {
+    if (inputs.isEmpty()) {
+      throw new IllegalArgumentException("at least one input is required");
+    }
+    return new ReadAuditFiles(inputs, true);
+  }
+
+  /** Whether to spread records over workers before parsing (on by default; off keeps the file order, for tests). */
+  public ReadAuditFiles withRedistribution(boolean on) {
+    return new ReadAuditFiles(inputs, on);
+  }
+
+  @Override
+  public PCollectionTuple expand(PBegin begin) {
+    List<PCollection<FileIO.ReadableFile>> files = new ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      InputSpec input = inputs.get(i);
+      files.add(begin
+          .apply("Match" + i, FileIO.match().filepattern(input.glob()).withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+          .apply("Open" + i, FileIO.readMatches().withCompression(Compression.AUTO)));
+    }
+    PCollectionTuple split = PCollectionList.of(files)
+        .apply("AllFiles", Flatten.pCollections())
+        .apply("SplitIntoRecords", ParDo.of(new SplitFn(clusterByGlob()))
+            .withOutputTags(RECORDS, TupleTagList.of(DEAD_LETTERS)));
+    PCollection<RawRecord> records = split.get(RECORDS).setCoder(JsonCoder.of(RawRecord.class));
+    if (redistribute) {
+      records = records.apply("SpreadOverWorkers", Reshuffle.viaRandomKey());
+    }
+    return PCollectionTuple.of(RECORDS, records)
+        .and(DEAD_LETTERS, split.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class)));
+  }
+
+  private java.util.Map<String, String> clusterByGlob() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    inputs.forEach(i -> m.put(i.glob(), i.cluster()));
+    return m;
+  }
+
+  static final class SplitFn extends DoFn<FileIO.ReadableFile, RawRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(ReadAuditFiles.class);
+    private static final long PROGRESS_EVERY_MILLIS = 10_000;
+
+    private final java.util.Map<String, String> clusterByGlob;
+    private final Counter items = Metrics.counter(Counters.NAMESPACE, Counters.INPUT_ITEMS);
+    private final Counter read = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_READ);
+    private final Counter deadLettered = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_DEAD_LETTERED);
+
+    SplitFn(java.util.Map<String, String> clusterByGlob) {
+      this.clusterByGlob = clusterByGlob;
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) {
+      String source = file.getMetadata().resourceId().toString();
+      String cluster = clusterFor(source);
+      long line = 0;
+      long lastReport = System.currentTimeMillis();
+      long bytes = file.getMetadata().sizeBytes();
+      try (Reader reader = Channels.newReader(file.open(), StandardCharsets.UTF_8);
+          BufferedReader lines = new BufferedReader(reader, 1 << 16)) {
+        String first = null;
+        long firstLine = 0;
+        while ((first = lines.readLine()) != null) {
+          line++;
+          if (!first.isBlank()) {
+            firstLine = line;
+            break;
+          }
+        }
+        if (first == null) {
+          return; // an empty file holds no records
+        }
+        if (isWholeJsonLine(first)) {
+          out.get(RECORDS).output(new RawRecord(source, firstLine, first, cluster));
+          items.inc();
+          for (String text; (text = lines.readLine()) != null; ) {
+            line++;
+            if (!text.isBlank()) {
+              out.get(RECORDS).output(new RawRecord(source, line, text, cluster));
+              items.inc();
+            }
+            if ((line & 0xFFF) == 0 && System.currentTimeMillis() - lastReport > PROGRESS_EVERY_MILLIS) {
+              lastReport = System.currentTimeMillis();
+              LOG.info("read {} lines of {} ({} MB compressed or not)", line, source, bytes >> 20);
+            }
+          }
+        } else {
+          StringBuilder doc = new StringBuilder(first).append('\n');
+          for (String text; (text = lines.readLine()) != null; ) {
+            line++;
+            doc.append(text).append('\n');
+          }
+          out.get(RECORDS).output(new RawRecord(source, firstLine, doc.toString(), cluster));
+          items.inc();
+        }
+      } catch (IOException | RuntimeException e) {
+        read.inc();
+        deadLettered.inc();
+        out.get(DEAD_LETTERS).output(DeadLetterRow.of(source, line, "ReadAuditFiles",
+            "file unreadable after line " + line + ": " + e, ""));
+      }
+    }
+
+    /** JSON lines start every line with a whole value; pretty-printed JSON starts with a lone brace. */
+    static boolean isWholeJsonLine(String line) {
+      String t = line.strip();
+      return (t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]") && t.length() > 1);
+    }
+
+    private String clusterFor(String source) {
+      if (clusterByGlob.size() == 1) {
+        return clusterByGlob.values().iterator().next();
+      }
+      for (java.util.Map.Entry<String, String> e : clusterByGlob.entrySet()) {
+        java.nio.file.PathMatcher matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + e.getKey());
+        if (source.equals(e.getKey()) || matcher.matches(java.nio.file.Path.of(source.replaceFirst("^file:", "")))) {
+          return e.getValue();
+        }
+      }
+      return "";
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package dev.kelemetry.beam.pipelines;
+
+import dev.kelemetry.beam.io.ReadAuditFiles;
+import dev.kelemetry.beam.io.WriteLocalDirectory;
+import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.BuildSpans;
+import dev.kelemetry.beam.transforms.Deduplicate;
+import dev.kelemetry.beam.transforms.KeyByObject;
+import dev.kelemetry.beam.transforms.ParseRecords;
+import dev.kelemetry.beam.transforms.ResolveOwners;
+import dev.kelemetry.beam.transforms.TrackObjects;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+
+/** The pipeline graph: the same for a backfill and (with another source) a live stream. */
+public final class TracingPipeline {
+  private TracingPipeline() {}
+
+  /** What the graph produces, before any sink: so tests can assert on it. */
+  public record Outputs(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters) {}
+
+  /** The whole graph, read top to bottom. */
+  public static Outputs build(Pipeline pipeline, TracingConfig config) {
+    PCollectionTuple raw = pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs()));
+    PCollectionTuple parsed = raw.get(ReadAuditFiles.RECORDS)
+        .apply("ParseRecords", ParseRecords.withDefaultCluster(config.cluster()));
+    PCollectionTuple tracked = parsed.get(ParseRecords.RECORDS)
+        .apply("Deduplicate", Deduplicate.byAuditIdWithin(config.window()))
+        .apply("KeyByObject", KeyByObject.create())
+        .apply("TrackObjects", TrackObjects.inWindowsOf(config.window())
+            .withStateTtl(config.stateTtl())
+            .withRedactedPaths(config.redactPaths()));
+    PCollectionTuple resolved = tracked.get(TrackObjects.SIGHTINGS)
+        .apply("ResolveOwners", ResolveOwners.inWindowsOf(config.window())
+            .withMaxDepth(config.maxOwnerDepth())
+            .withLinkTtl(config.stateTtl()));
+    PCollection<SpanRow> spans = BuildSpans.inputs(tracked, resolved)
+        .apply("BuildSpans", BuildSpans.inWindowsOf(config.window()));
+    PCollection<DeadLetterRow> deadLetters = PCollectionList
+        .of(raw.get(ReadAuditFiles.DEAD_LETTERS))
+        .and(parsed.get(ParseRecords.DEAD_LETTERS))
+        .apply("CollectDeadLetters", Flatten.pCollections());
+    return new Outputs(spans, deadLetters);
+  }
+
+  /** The graph plus the local-directory sink. */
+  public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config) {
+    Outputs out = build(pipeline, config);
+    WriteLocalDirectory.rows(out.spans(), out.deadLetters())
+        .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
+  }
+}

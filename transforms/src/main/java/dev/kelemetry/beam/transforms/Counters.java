@@ -1,0 +1,23 @@
+package dev.kelemetry.beam.transforms;
+
+/**
+ * Names of the pipeline's counters (Beam metrics). The run's summary.json reports them; together they account for
+ * every record read: {@code records_read = records_parsed + records_dead_lettered + records_filtered}.
+ */
+public final class Counters {
+  private Counters() {}
+
+  public static final String NAMESPACE = "kelemetry";
+  public static final String INPUT_ITEMS = "input_items";
+  public static final String RECORDS_READ = "records_read";
+  public static final String RECORDS_PARSED = "records_parsed";
+  public static final String RECORDS_DEAD_LETTERED = "records_dead_lettered";
+  public static final String RECORDS_FILTERED = "records_filtered";
+  public static final String FILTERED_PREFIX = "filtered_";
+  public static final String REQUESTS = "requests";
+  public static final String OBJECTS = "objects";
+  public static final String TRACES = "traces";
+  public static final String PLACEHOLDER_OWNERS = "owners_known_only_from_references";
+  public static final String SPANS_PREFIX = "spans_";
+  public static final String AUDIT_SPANS_WITHOUT_PLACEMENT = "audit_spans_without_placement";
+}

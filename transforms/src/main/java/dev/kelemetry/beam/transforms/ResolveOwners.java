@@ -1,0 +1,207 @@
+package dev.kelemetry.beam.transforms;
+
+import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import dev.kelemetry.beam.transforms.owners.ObjectSighting;
+import dev.kelemetry.beam.transforms.owners.OwnerForest;
+import dev.kelemetry.beam.transforms.track.ObjectTracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.MapState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * The owner tree of each cluster, window by window: which trace every active object belongs to ({@link #PLACEMENTS},
+ * keyed like the audit spans) and the object spans of every object on the owner chains ({@link #OBJECT_SPANS}).
+ *
+ * <p>Keyed by cluster and stateful: owner links seen in earlier windows are remembered (for {@code linkTtl}), so a Pod
+ * active in a window where its ReplicaSet and Deployment were quiet still hangs under both. A window is resolved when
+ * the watermark passes its end, with the links known from it and earlier windows only, so batch and stream agree.
+ */
+public final class ResolveOwners extends PTransform<PCollection<KV<String, ObjectSighting>>, PCollectionTuple> {
+  public static final TupleTag<SpanRow> OBJECT_SPANS = new TupleTag<>() {};
+  public static final TupleTag<KV<String, String>> PLACEMENTS = new TupleTag<>() {};
+
+  private final Duration window;
+  private final int maxDepth;
+  private final Duration linkTtl;
+
+  private ResolveOwners(Duration window, int maxDepth, Duration linkTtl) {
+    this.window = window;
+    this.maxDepth = maxDepth;
+    this.linkTtl = linkTtl;
+  }
+
+  public static ResolveOwners inWindowsOf(Duration window) {
+    return new ResolveOwners(window, 10, Duration.standardHours(24));
+  }
+
+  /** At most this many owner hops above an object; the object where the chain stops is its trace's root. */
+  public ResolveOwners withMaxDepth(int depth) {
+    if (depth < 0) {
+      throw new IllegalArgumentException("owner depth must be 0 or more, got " + depth);
+    }
+    return new ResolveOwners(window, depth, linkTtl);
+  }
+
+  /** How long an object's owner link is remembered after the object was last active. */
+  public ResolveOwners withLinkTtl(Duration ttl) {
+    return new ResolveOwners(window, maxDepth, ttl);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<KV<String, ObjectSighting>> sightings) {
+    PCollectionTuple out = sightings
+        .apply("WindowSightings", Window.into(FixedWindows.of(window)))
+        .apply("LatestPerObjectAndWindow", Combine.perKey(new Latest()))
+        .apply("KeyByCluster", ParDo.of(new DoFn<KV<String, ObjectSighting>, KV<String, ObjectSighting>>() {
+          @ProcessElement
+          public void process(@Element KV<String, ObjectSighting> kv, OutputReceiver<KV<String, ObjectSighting>> o) {
+            o.output(KV.of(kv.getValue().cluster(), kv.getValue()));
+          }
+        }))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class)))
+        .apply("AcrossWindows", Window.into(new GlobalWindows()))
+        .apply("ResolvePerWindow", ParDo.of(new ResolveFn(window.getMillis() * 1000, maxDepth, linkTtl.getMillis() * 1000))
+            .withOutputTags(PLACEMENTS, TupleTagList.of(OBJECT_SPANS)));
+    out.get(OBJECT_SPANS).setCoder(JsonCoder.of(SpanRow.class));
+    out.get(PLACEMENTS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    return out;
+  }
+
+  static final class Latest extends Combine.BinaryCombineFn<ObjectSighting> {
+    @Override
+    public ObjectSighting apply(ObjectSighting a, ObjectSighting b) {
+      return a.latest(b);
+    }
+  }
+
+  static final class ResolveFn extends DoFn<KV<String, ObjectSighting>, KV<String, String>> {
+    private final long windowMicros;
+    private final int maxDepth;
+    private final long linkTtlMicros;
+    private final Counter traces = Metrics.counter(Counters.NAMESPACE, Counters.TRACES);
+    private final Counter objectSpans = Metrics.counter(Counters.NAMESPACE, Counters.SPANS_PREFIX + SpanRow.KIND_OBJECT);
+    private final Counter placeholders = Metrics.counter(Counters.NAMESPACE, Counters.PLACEHOLDER_OWNERS);
+
+    @StateId("pending")
+    private final StateSpec<BagState<ObjectSighting>> pendingSpec = StateSpecs.bag(JsonCoder.of(ObjectSighting.class));
+
+    @StateId("known")
+    private final StateSpec<MapState<String, ObjectSighting>> knownSpec =
+        StateSpecs.map(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class));
+
+    @StateId("timerAt")
+    private final StateSpec<ValueState<Long>> timerAtSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId("resolve")
+    private final TimerSpec resolveSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    ResolveFn(long windowMicros, int maxDepth, long linkTtlMicros) {
+      this.windowMicros = windowMicros;
+      this.maxDepth = maxDepth;
+      this.linkTtlMicros = linkTtlMicros;
+    }
+
+    private long windowEndMillis(long windowStartMicros) {
+      return (windowStartMicros + windowMicros) / 1000 - 1;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, ObjectSighting> kv, @StateId("pending") BagState<ObjectSighting> pending,
+        @StateId("timerAt") ValueState<Long> timerAt, @TimerId("resolve") Timer resolve) {
+      pending.add(kv.getValue());
+      long end = windowEndMillis(kv.getValue().windowStartMicros());
+      Long current = timerAt.read();
+      if (current == null || end < current) {
+        resolve.set(new Instant(end));
+        timerAt.write(end);
+      }
+    }
+
+    @OnTimer("resolve")
+    public void resolve(@Timestamp Instant firedAt, @StateId("pending") BagState<ObjectSighting> pending,
+        @StateId("known") MapState<String, ObjectSighting> known, @StateId("timerAt") ValueState<Long> timerAt,
+        @TimerId("resolve") Timer resolve, MultiOutputReceiver out) {
+      TreeMap<Long, List<ObjectSighting>> due = new TreeMap<>();
+      List<ObjectSighting> later = new ArrayList<>();
+      for (ObjectSighting s : pending.read()) {
+        if (windowEndMillis(s.windowStartMicros()) <= firedAt.getMillis()) {
+          due.computeIfAbsent(s.windowStartMicros(), w -> new ArrayList<>()).add(s);
+        } else {
+          later.add(s);
+        }
+      }
+      pending.clear();
+      later.forEach(pending::add);
+      for (Map.Entry<Long, List<ObjectSighting>> w : due.entrySet()) {
+        resolveWindow(w.getKey(), w.getValue(), known, out);
+      }
+      Long next = later.stream().map(s -> windowEndMillis(s.windowStartMicros())).min(Long::compare).orElse(null);
+      if (next != null) {
+        resolve.set(new Instant(next));
+        timerAt.write(next);
+      } else {
+        timerAt.clear();
+      }
+    }
+
+    private void resolveWindow(long windowStart, List<ObjectSighting> active, MapState<String, ObjectSighting> known,
+        MultiOutputReceiver out) {
+      for (ObjectSighting s : active) {
+        known.put(s.objectId(), s);
+      }
+      String cluster = active.get(0).cluster();
+      OwnerForest.Result result = new OwnerForest(cluster, windowStart, windowMicros, maxDepth, id -> known.get(id).read())
+          .resolve(active);
+      for (OwnerForest.Placement p : result.placements()) {
+        out.get(PLACEMENTS).output(KV.of(ObjectTracker.placementKey(cluster, p.objectId(), windowStart), p.traceId()));
+      }
+      for (SpanRow span : result.objectSpans()) {
+        out.get(OBJECT_SPANS).output(span);
+      }
+      traces.inc(result.traces());
+      objectSpans.inc(result.objectSpans().size());
+      placeholders.inc(result.placeholders());
+      forgetOldLinks(windowStart, known);
+    }
+
+    private void forgetOldLinks(long windowStart, MapState<String, ObjectSighting> known) {
+      List<String> expired = new ArrayList<>();
+      for (Map.Entry<String, ObjectSighting> e : known.entries().read()) {
+        if (e.getValue().windowStartMicros() + linkTtlMicros < windowStart) {
+          expired.add(e.getKey());
+        }
+      }
+      expired.forEach(known::remove);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.kelemetry.beam.transforms;
+
+import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import dev.kelemetry.beam.transforms.owners.ObjectSighting;
+import dev.kelemetry.beam.transforms.track.ObjectState;
+import dev.kelemetry.beam.transforms.track.ObjectTracker;
+import dev.kelemetry.beam.transforms.track.Redactor;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Stateful per object: follows each object through its requests in request-time order ({@code @RequiresTimeSortedInput}),
+ * computing the state after each write, the field diff, snapshots and the owner, and emits
+ * <ul>
+ *   <li>{@link #AUDIT_SPANS}: each request's audit span, keyed by the object's placement key (trace id still empty);
+ *   <li>{@link #SIGHTINGS}: the object once per window in which it was active (and again if its owner changed).
+ * </ul>
+ * The state of an object is cleared by an event-time timer {@code stateTtl} after its last request.
+ */
+public final class TrackObjects extends PTransform<PCollection<KV<String, AuditRecord>>, PCollectionTuple> {
+  public static final TupleTag<KV<String, SpanRow>> AUDIT_SPANS = new TupleTag<>() {};
+  public static final TupleTag<KV<String, ObjectSighting>> SIGHTINGS = new TupleTag<>() {};
+
+  private final Duration window;
+  private final Duration stateTtl;
+  private final List<String> redactPaths;
+
+  private TrackObjects(Duration window, Duration stateTtl, List<String> redactPaths) {
+    this.window = window;
+    this.stateTtl = stateTtl;
+    this.redactPaths = List.copyOf(redactPaths);
+  }
+
+  public static TrackObjects inWindowsOf(Duration window) {
+    return new TrackObjects(window, Duration.standardHours(24), List.of());
+  }
+
+  /** How long an object's state is kept after its last request (event time). */
+  public TrackObjects withStateTtl(Duration ttl) {
+    return new TrackObjects(window, ttl, redactPaths);
+  }
+
+  /** Extra json paths to redact, {@code [resource:]path} (see {@link Redactor}); validated here. */
+  public TrackObjects withRedactedPaths(List<String> paths) {
+    Redactor.withPaths(paths);
+    return new TrackObjects(window, stateTtl, paths);
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<KV<String, AuditRecord>> input) {
+    ObjectTracker tracker = new ObjectTracker(Redactor.withPaths(redactPaths), window.getMillis() * 1000);
+    PCollectionTuple out = input.apply("TrackEachObject",
+        ParDo.of(new TrackFn(tracker, stateTtl)).withOutputTags(AUDIT_SPANS, TupleTagList.of(SIGHTINGS)));
+    out.get(AUDIT_SPANS).setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(SpanRow.class)));
+    out.get(SIGHTINGS).setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class)));
+    return out;
+  }
+
+  static final class TrackFn extends DoFn<KV<String, AuditRecord>, KV<String, SpanRow>> {
+    private final ObjectTracker tracker;
+    private final Duration stateTtl;
+    private final Counter objects = Metrics.counter(Counters.NAMESPACE, Counters.OBJECTS);
+
+    @StateId("object")
+    private final StateSpec<ValueState<ObjectState>> objectSpec = StateSpecs.value(JsonCoder.of(ObjectState.class));
+
+    @TimerId("expire")
+    private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    TrackFn(ObjectTracker tracker, Duration stateTtl) {
+      this.tracker = tracker;
+      this.stateTtl = stateTtl;
+    }
+
+    @RequiresTimeSortedInput
+    @ProcessElement
+    public void process(@Element KV<String, AuditRecord> element, @Timestamp Instant timestamp,
+        @StateId("object") ValueState<ObjectState> objectState, @TimerId("expire") Timer expire,
+        MultiOutputReceiver out) {
+      ObjectTracker.Step step = tracker.track(objectState.read(), element.getValue());
+      if (step.newIncarnation()) {
+        objects.inc();
+      }
+      objectState.write(step.state());
+      out.get(AUDIT_SPANS).output(KV.of(step.placementKey(), step.auditSpan()));
+      if (step.sighting() != null) {
+        out.get(SIGHTINGS).output(KV.of(step.placementKey(), step.sighting()));
+      }
+      expire.set(timestamp.plus(stateTtl));
+    }
+
+    @OnTimer("expire")
+    public void expire(@StateId("object") ValueState<ObjectState> objectState) {
+      objectState.clear();
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.kelemetry.beam.transforms.owners;
+
+import java.io.Serializable;
+
+/**
+ * An object seen active in one window, with its controlling owner as last known: what owner resolution needs, and
+ * nothing of the object's content. {@code objectId} is the uid, or a name-based id when no record gave the uid.
+ */
+public record ObjectSighting(
+    String cluster,
+    String objectId,
+    String uid,
+    String apiGroup,
+    String apiVersion,
+    String kind,
+    String resource,
+    String namespace,
+    String name,
+    long windowStartMicros,
+    long seenMicros,
+    OwnerRef owner,
+    boolean placeholder)
+    implements Serializable {
+
+  /** Of two sightings of one object in one window, the later one knows the current owner. */
+  public ObjectSighting latest(ObjectSighting other) {
+    if (other == null) {
+      return this;
+    }
+    if (other.seenMicros != seenMicros) {
+      return other.seenMicros > seenMicros ? other : this;
+    }
+    return String.valueOf(other.owner).compareTo(String.valueOf(owner)) > 0 ? other : this;
+  }
+
+  /** An object known only from a child's ownerReference (e.g. created before the log starts). */
+  public static ObjectSighting placeholderFor(String cluster, OwnerRef ref, long windowStartMicros) {
+    return new ObjectSighting(cluster, ref.uid(), ref.uid(), ref.apiGroup(), ref.apiVersion(), ref.kind(), ref.resource(),
+        ref.namespace(), ref.name(), windowStartMicros, windowStartMicros, null, true);
+  }
+
+  public ObjectSighting inWindow(long windowStart) {
+    return new ObjectSighting(cluster, objectId, uid, apiGroup, apiVersion, kind, resource, namespace, name, windowStart,
+        seenMicros, owner, placeholder);
+  }
+}

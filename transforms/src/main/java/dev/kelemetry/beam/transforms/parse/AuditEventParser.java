@@ -1,0 +1,287 @@
+package dev.kelemetry.beam.transforms.parse;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ObjectRef;
+import java.io.IOException;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns input text into audit records. Knows the native {@code audit.k8s.io} shapes: single events (v1, v1beta1,
+ * and the older ones written without {@code apiVersion}), {@code EventList} batches as the webhook backend sends
+ * them, JSON arrays, and the same in YAML. Anything else becomes a {@link ParseOutcome.Failed} that says what the
+ * text looked like, so a user can tell a format we do not read yet from a broken line.
+ *
+ * <p>Plain Java, no Beam: the {@code ParseRecords} transform calls it.
+ */
+public final class AuditEventParser {
+  /** Counter names for filter decisions. */
+  public static final String FILTER_NON_RESOURCE = "non_resource_request";
+  public static final String FILTER_COLLECTION = "collection_request";
+  public static final String FILTER_EVENT_OBJECTS = "event_object_write";
+
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory()).build();
+
+  private final String cluster;
+  private final String source;
+
+  /**
+   * @param cluster the cluster every record of this input belongs to
+   * @param source the input location, copied into each record and dead letter
+   */
+  public AuditEventParser(String cluster, String source) {
+    this.cluster = cluster;
+    this.source = source;
+  }
+
+  /** Parses one input item (a JSON line or a JSON/YAML document) that starts at {@code line}. */
+  public List<ParseOutcome> parse(String text, long line) {
+    List<ParseOutcome> out = new ArrayList<>();
+    String trimmed = text.strip();
+    if (trimmed.isEmpty()) {
+      return out;
+    }
+    boolean json = trimmed.charAt(0) == '{' || trimmed.charAt(0) == '[';
+    List<Located> roots;
+    try {
+      roots = json ? readAll(JSON, trimmed, line) : readAll(YAML, text, line);
+    } catch (IOException e) {
+      out.add(new ParseOutcome.Failed(line, (json ? "invalid JSON: " : "neither JSON nor valid YAML: ") + firstLine(e), text));
+      return out;
+    }
+    for (Located root : roots) {
+      collect(root.node, root.line, out, text);
+    }
+    return out;
+  }
+
+  private record Located(JsonNode node, long line) {}
+
+  /** Reads every root value (several for concatenated JSON or multi-document YAML), each with its starting line. */
+  private static List<Located> readAll(ObjectMapper mapper, String text, long firstLine) throws IOException {
+    List<Located> roots = new ArrayList<>();
+    try (JsonParser parser = mapper.getFactory().createParser(text);
+        MappingIterator<JsonNode> it = mapper.readerFor(JsonNode.class).readValues(parser)) {
+      while (it.hasNextValue()) {
+        long at = firstLine + Math.max(0, parser.currentTokenLocation().getLineNr() - 1);
+        JsonNode node = it.nextValue();
+        if (node != null && !node.isMissingNode() && !node.isNull()) {
+          roots.add(new Located(node, at));
+        }
+      }
+    } catch (RuntimeException e) {
+      // MappingIterator wraps parse errors in RuntimeException subclasses.
+      Throwable cause = e.getCause() instanceof IOException io ? io : e;
+      throw cause instanceof IOException io ? io : new IOException(e.getMessage(), e);
+    }
+    return roots;
+  }
+
+  private void collect(JsonNode node, long line, List<ParseOutcome> out, String raw) {
+    if (node.isArray()) {
+      for (JsonNode item : node) {
+        collect(item, line, out, item.toString());
+      }
+      return;
+    }
+    if (!node.isObject()) {
+      out.add(new ParseOutcome.Failed(line, "not a JSON object: " + abbreviate(node.toString()), raw));
+      return;
+    }
+    String kind = node.path("kind").asText("");
+    String apiVersion = node.path("apiVersion").asText("");
+    if (kind.equals("EventList") || (kind.isEmpty() && node.path("items").isArray())) {
+      for (JsonNode item : node.path("items")) {
+        collect(item, line, out, item.toString());
+      }
+      return;
+    }
+    if (looksLikeAuditEvent(node, kind, apiVersion)) {
+      out.add(toRecord(node, line, raw));
+      return;
+    }
+    out.add(new ParseOutcome.Failed(line, unsupportedReason(node, kind, apiVersion), raw));
+  }
+
+  /** v1 and v1beta1 say so in apiVersion; older writers (and the falco fixtures) leave it out but keep the fields. */
+  private static boolean looksLikeAuditEvent(JsonNode node, String kind, String apiVersion) {
+    if (apiVersion.startsWith("audit.k8s.io/")) {
+      return kind.isEmpty() || kind.equals("Event");
+    }
+    return apiVersion.isEmpty()
+        && (kind.isEmpty() || kind.equals("Event"))
+        && node.has("auditID")
+        && node.has("verb");
+  }
+
+  private static String unsupportedReason(JsonNode node, String kind, String apiVersion) {
+    if (node.has("protoPayload") || node.has("logName")) {
+      return "a Cloud Logging LogEntry (GKE audit or events log): this format is not read yet";
+    }
+    if (node.has("category") && node.has("properties")) {
+      return "an Azure diagnostic record (AKS): this format is not read yet";
+    }
+    if (node.has("logEvents")) {
+      return "a CloudWatch Logs export (EKS): this format is not read yet";
+    }
+    if (kind.equals("Event") && (apiVersion.equals("v1") || apiVersion.startsWith("events.k8s.io/"))) {
+      return "a Kubernetes Event object (" + apiVersion + "): Events are not read yet";
+    }
+    if (node.has("type") && node.has("object")) {
+      return "a watch event line: object watches are not read yet";
+    }
+    if (!kind.isEmpty()) {
+      return "not an audit event: kind " + kind + (apiVersion.isEmpty() ? "" : " apiVersion " + apiVersion);
+    }
+    return "not an audit event: no apiVersion/kind and no auditID+verb fields";
+  }
+
+  private ParseOutcome toRecord(JsonNode e, long line, String raw) {
+    String auditId = text(e, "auditID");
+    if (auditId.isEmpty()) {
+      return new ParseOutcome.Failed(line, "audit event without auditID", raw);
+    }
+    String verb = text(e, "verb");
+    if (verb.isEmpty()) {
+      return new ParseOutcome.Failed(line, "audit event without verb", raw);
+    }
+    long received;
+    long stageAt;
+    try {
+      String receivedText = firstNonEmpty(text(e, "requestReceivedTimestamp"), text(e, "timestamp"));
+      if (receivedText.isEmpty()) {
+        return new ParseOutcome.Failed(line, "audit event without requestReceivedTimestamp or timestamp", raw);
+      }
+      received = micros(receivedText);
+      String stageText = text(e, "stageTimestamp");
+      stageAt = stageText.isEmpty() ? received : micros(stageText);
+    } catch (DateTimeException ex) {
+      return new ParseOutcome.Failed(line, "audit event with an unreadable timestamp: " + ex.getMessage(), raw);
+    }
+    JsonNode ref = e.path("objectRef");
+    if (!ref.isObject()) {
+      return new ParseOutcome.Filtered(line, FILTER_NON_RESOURCE);
+    }
+    JsonNode requestObject = e.get("requestObject");
+    JsonNode responseObject = e.get("responseObject");
+    ObjectRef objectRef = new ObjectRef(text(ref, "apiGroup"), text(ref, "apiVersion"), text(ref, "resource"),
+        text(ref, "subresource"), text(ref, "namespace"), text(ref, "name"), text(ref, "uid"),
+        text(ref, "resourceVersion"));
+    if (objectRef.resource().isEmpty()) {
+      return new ParseOutcome.Failed(line, "audit event whose objectRef has no resource", raw);
+    }
+    objectRef = fillIdentityFromBodies(objectRef, verb, requestObject, responseObject);
+    if (objectRef.name().isEmpty()) {
+      return new ParseOutcome.Filtered(line, FILTER_COLLECTION);
+    }
+    if (objectRef.resource().equals("events") && (objectRef.apiGroup().isEmpty() || objectRef.apiGroup().equals("events.k8s.io"))) {
+      return new ParseOutcome.Filtered(line, FILTER_EVENT_OBJECTS);
+    }
+    JsonNode status = e.path("responseStatus");
+    int code = status.path("code").asInt(0);
+    boolean statusHasDetail = status.has("status") || status.has("message") || status.has("reason");
+    List<String> ips = new ArrayList<>();
+    e.path("sourceIPs").forEach(ip -> ips.add(ip.asText()));
+    AuditRecord record = new AuditRecord(
+        cluster,
+        source + ":" + line,
+        auditId,
+        text(e, "stage"),
+        text(e, "level"),
+        verb,
+        text(e, "requestURI"),
+        e.path("user").path("username").asText(""),
+        e.path("impersonatedUser").path("username").asText(""),
+        text(e, "userAgent"),
+        ips,
+        objectRef,
+        code,
+        statusHasDetail ? status.toString() : null,
+        received,
+        stageAt,
+        body(requestObject),
+        body(responseObject));
+    return new ParseOutcome.Parsed(line, record);
+  }
+
+  /**
+   * Creates with {@code generateName} carry no name in objectRef, and objectRef rarely carries the uid: the bodies
+   * do. Only bodies that are the object itself count (not a Status, a Scale, a Binding or an Eviction).
+   */
+  static ObjectRef fillIdentityFromBodies(ObjectRef ref, String verb, JsonNode request, JsonNode response) {
+    boolean bodiesAreTheObject = ref.subresource().isEmpty() || ref.subresource().equals("status");
+    if (!bodiesAreTheObject) {
+      return ref;
+    }
+    JsonNode responseMeta = isObjectBody(response) ? response.path("metadata") : null;
+    JsonNode requestMeta = isObjectBody(request) ? request.path("metadata") : null;
+    if (ref.name().isEmpty()) {
+      String name = responseMeta == null ? "" : responseMeta.path("name").asText("");
+      if (name.isEmpty() && requestMeta != null && verb.equals("create")) {
+        name = requestMeta.path("name").asText("");
+      }
+      ref = ref.withName(name);
+    }
+    if (ref.uid().isEmpty()) {
+      String uid = responseMeta == null ? "" : responseMeta.path("uid").asText("");
+      if (uid.isEmpty() && requestMeta != null && !verb.equals("create")) {
+        uid = requestMeta.path("uid").asText("");
+      }
+      ref = ref.withUid(uid);
+    }
+    return ref;
+  }
+
+  private static boolean isObjectBody(JsonNode body) {
+    return body != null && body.isObject() && !body.path("kind").asText("").equals("Status") && body.has("metadata");
+  }
+
+  private static String body(JsonNode node) {
+    return node == null || node.isNull() || node.isMissingNode() ? null : node.toString();
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? "" : value.asText("");
+  }
+
+  private static String firstNonEmpty(String a, String b) {
+    return a.isEmpty() ? b : a;
+  }
+
+  /** RFC 3339 with any fraction and a Z or numeric offset, as the API server and log shippers write it. */
+  public static long micros(String rfc3339) {
+    Instant instant;
+    try {
+      instant = Instant.parse(rfc3339);
+    } catch (DateTimeException e) {
+      instant = OffsetDateTime.parse(rfc3339).toInstant();
+    }
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+  }
+
+  private static String firstLine(IOException e) {
+    String message = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+    if (message == null) {
+      return e.getClass().getSimpleName();
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 60 ? s : s.substring(0, 60) + "...";
+  }
+}

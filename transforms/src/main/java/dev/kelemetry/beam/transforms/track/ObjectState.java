@@ -1,0 +1,29 @@
+package dev.kelemetry.beam.transforms.track;
+
+import dev.kelemetry.beam.transforms.owners.OwnerRef;
+import java.io.Serializable;
+
+/**
+ * What the tracker remembers of one object between its requests.
+ *
+ * @param state the last known object JSON, redacted and without managedFields; null when no body was ever seen
+ * @param deleted whether the last write deleted it (a create after this is a new incarnation with a new uid)
+ * @param sightedWindow the window of the last sighting sent to owner resolution (to send one per window)
+ * @param sightedOwnerUid the owner uid in that sighting (a new owner within the window sends another)
+ */
+public record ObjectState(
+    String uid,
+    String kind,
+    String apiVersion,
+    String state,
+    String resourceVersion,
+    boolean deleted,
+    OwnerRef owner,
+    long sightedWindow,
+    String sightedOwnerUid)
+    implements Serializable {
+
+  public static ObjectState empty() {
+    return new ObjectState("", "", "", null, "", false, null, Long.MIN_VALUE, "");
+  }
+}

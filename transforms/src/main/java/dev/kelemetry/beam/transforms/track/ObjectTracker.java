@@ -1,0 +1,242 @@
+package dev.kelemetry.beam.transforms.track;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ObjectRef;
+import dev.kelemetry.beam.schemas.Rows;
+import dev.kelemetry.beam.schemas.SpanEvent;
+import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.owners.ObjectSighting;
+import dev.kelemetry.beam.transforms.owners.OwnerRef;
+import dev.kelemetry.beam.transforms.spans.AuditSpans;
+import dev.kelemetry.beam.transforms.spans.SpanIds;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Follows one object through its requests, in time order: which incarnation (uid) a request belongs to, the object's
+ * state after each write, the field diff against the state before, snapshots on create and delete, and the owner.
+ * Plain Java; the {@code TrackObjects} DoFn keeps an {@link ObjectState} per object and calls {@link #track}.
+ *
+ * <p>Where the new state comes from, best first: the response body when it is the object itself; for the
+ * {@code scale} subresource, the Scale's {@code spec.replicas} applied to the last state; the request body of a create
+ * or update; a patch body applied to the last state ({@link Patches}). With none of these (Metadata-level logs) the
+ * request still gets its span, without a diff.
+ */
+public final class ObjectTracker implements Serializable {
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+  private final Redactor redactor;
+  private final long windowMicros;
+
+  public ObjectTracker(Redactor redactor, long windowMicros) {
+    this.redactor = redactor;
+    this.windowMicros = windowMicros;
+  }
+
+  /** The outcome of one request: the audit span (trace id still empty), the state after it, a sighting if one is due. */
+  public record Step(SpanRow auditSpan, String placementKey, ObjectState state, ObjectSighting sighting, boolean newIncarnation) {}
+
+  /** The key that joins an object's audit spans with its place in the owner tree of a window. */
+  public static String placementKey(String cluster, String objectId, long windowStartMicros) {
+    return cluster + "\u0001" + objectId + "\u0001" + windowStartMicros;
+  }
+
+  /** A stable id for an object whose uid no record names: its name identity. */
+  public static String objectIdFor(String cluster, ObjectRef ref, String uid) {
+    if (!uid.isEmpty()) {
+      return uid;
+    }
+    return "name:" + cluster + "/" + ref.apiGroup() + "/" + ref.resource() + "/" + ref.namespace() + "/" + ref.name();
+  }
+
+  public Step track(ObjectState before, AuditRecord r) {
+    ObjectState s = before == null ? ObjectState.empty() : before;
+    ObjectRef ref = r.objectRef();
+    boolean succeeded = r.responseCode() > 0 ? r.responseCode() < 300 : !"RequestReceived".equals(r.stage());
+    List<SpanEvent> events = new ArrayList<>();
+    String at = Rows.timestamp(Math.max(r.stageMicros(), r.requestReceivedMicros()));
+
+    // Which incarnation: a successful create after a delete, or a different uid in the record, starts a new one.
+    String recordUid = ref.uid();
+    boolean newIncarnation = false;
+    if (r.verb().equals("create") && succeeded && (s.deleted() || (!recordUid.isEmpty() && !recordUid.equals(s.uid())))) {
+      newIncarnation = before != null;
+      s = ObjectState.empty();
+    } else if (!recordUid.isEmpty() && !s.uid().isEmpty() && !recordUid.equals(s.uid())) {
+      newIncarnation = true;
+      s = ObjectState.empty();
+    }
+    if (before == null) {
+      newIncarnation = true;
+    }
+    String uid = !s.uid().isEmpty() ? s.uid() : recordUid;
+
+    JsonNode previous = parse(s.state());
+    JsonNode request = parse(r.requestObject());
+    JsonNode response = parse(r.responseObject());
+    JsonNode next = previous;
+    boolean deletedNow = s.deleted();
+
+    if (succeeded && r.isWrite()) {
+      if (r.verb().equals("delete")) {
+        // The API server answers a delete with the object (pods, or while finalizers or a grace period keep it) or
+        // with a Status (most resources once gone); then the last known state is what was deleted.
+        JsonNode finalState = isObjectBody(response) && bodyIsTheObject(ref) ? clean(response, ref) : previous;
+        if (finalState != null && stillTerminating(finalState)) {
+          next = finalState;
+          if (previous != null) {
+            addDiff(events, at, previous, finalState);
+          }
+        } else {
+          next = finalState;
+          deletedNow = true;
+          if (finalState != null) {
+            events.add(snapshot(at, finalState));
+          }
+        }
+      } else {
+        JsonNode candidate = newState(r, ref, previous, request, response);
+        if (candidate != null) {
+          next = candidate;
+        }
+        if (r.verb().equals("create") && next != null) {
+          events.add(snapshot(at, next));
+        } else if (previous != null && next != null && next != previous) {
+          addDiff(events, at, previous, next);
+          if (sameResourceVersion(previous, next)) {
+            events.add(note(at, "No-op update"));
+          }
+        } else if (previous == null && next != null && !r.verb().equals("create")) {
+          events.add(note(at, "first state of this object in the log: nothing earlier to diff against"));
+        }
+      }
+    }
+    if (!succeeded && r.responseStatus() != null) {
+      events.add(new SpanEvent(at, SpanEvent.ERROR, new TreeMap<>(Map.of("status", r.responseStatus()))));
+    }
+
+    if (uid.isEmpty() && next != null) {
+      uid = next.path("metadata").path("uid").asText("");
+    }
+    String kind = next != null ? next.path("kind").asText(s.kind()) : s.kind();
+    String apiVersion = next != null ? next.path("apiVersion").asText(s.apiVersion()) : s.apiVersion();
+    OwnerRef owner = next != null ? OwnerRef.controllerOf(next, r.cluster()) : s.owner();
+    String objectId = objectIdFor(r.cluster(), ref, uid);
+    long windowStart = SpanIds.windowStart(r.requestReceivedMicros(), windowMicros);
+
+    String ownerUid = owner == null ? "" : owner.uid();
+    ObjectSighting sighting = null;
+    if (newIncarnation || s.sightedWindow() != windowStart || !s.sightedOwnerUid().equals(ownerUid)) {
+      sighting = new ObjectSighting(r.cluster(), objectId, uid, ref.apiGroup(),
+          apiVersion.isEmpty() ? (ref.apiGroup().isEmpty() ? ref.apiVersion() : ref.apiGroup() + "/" + ref.apiVersion()) : apiVersion,
+          kind, ref.resource(), ref.namespace(), ref.name(), windowStart, r.requestReceivedMicros(), owner, false);
+    }
+    String rvBefore = previous == null ? "" : previous.path("metadata").path("resourceVersion").asText("");
+    String rvAfter = next == null ? "" : next.path("metadata").path("resourceVersion").asText("");
+    SpanRow span = AuditSpans.build(r, objectId, uid, windowStart, windowMicros, rvBefore, rvAfter, events);
+    ObjectState after = new ObjectState(uid, kind, apiVersion, next == null ? null : next.toString(),
+        rvAfter.isEmpty() ? s.resourceVersion() : rvAfter, deletedNow, owner,
+        sighting != null ? windowStart : s.sightedWindow(), sighting != null ? ownerUid : s.sightedOwnerUid());
+    return new Step(span, placementKey(r.cluster(), objectId, windowStart), after, sighting, newIncarnation);
+  }
+
+  private JsonNode newState(AuditRecord r, ObjectRef ref, JsonNode previous, JsonNode request, JsonNode response) {
+    if (isObjectBody(response) && bodyIsTheObject(ref)) {
+      return clean(response, ref);
+    }
+    if (ref.subresource().equals("scale") && previous != null) {
+      JsonNode scale = isScale(response) ? response : isScale(request) ? request : null;
+      if (scale != null && scale.path("spec").has("replicas")) {
+        ObjectNode copy = previous.deepCopy();
+        copy.with("spec").set("replicas", scale.path("spec").path("replicas"));
+        return copy;
+      }
+      if (r.verb().equals("patch") && request != null && request.path("spec").has("replicas")) {
+        ObjectNode copy = previous.deepCopy();
+        copy.with("spec").set("replicas", request.path("spec").path("replicas"));
+        return copy;
+      }
+      return null;
+    }
+    if (!bodyIsTheObject(ref)) {
+      return null; // binding, eviction, exec, ...: the body is not the object
+    }
+    if ((r.verb().equals("create") || r.verb().equals("update")) && isObjectBody(request)) {
+      return clean(request, ref);
+    }
+    if (r.verb().equals("patch") && request != null && previous != null) {
+      return Patches.apply(previous, request).map(p -> clean(p, ref)).orElse(null);
+    }
+    return null;
+  }
+
+  private JsonNode clean(JsonNode body, ObjectRef ref) {
+    JsonNode copy = body.deepCopy();
+    if (copy instanceof ObjectNode obj && obj.get("metadata") instanceof ObjectNode meta) {
+      meta.remove("managedFields");
+    }
+    return redactor.redact(ref.resource(), copy);
+  }
+
+  private static boolean bodyIsTheObject(ObjectRef ref) {
+    return ref.subresource().isEmpty() || ref.subresource().equals("status");
+  }
+
+  private static boolean isObjectBody(JsonNode body) {
+    return body != null && body.isObject() && body.has("metadata") && !body.path("kind").asText("").equals("Status");
+  }
+
+  private static boolean isScale(JsonNode body) {
+    return body != null && body.path("kind").asText("").equals("Scale");
+  }
+
+  /** A delete that only started: the object stays, with a deletionTimestamp, until finalizers or the grace period end. */
+  private static boolean stillTerminating(JsonNode object) {
+    JsonNode meta = object.path("metadata");
+    return meta.has("deletionTimestamp")
+        && (meta.path("finalizers").size() > 0 || meta.path("deletionGracePeriodSeconds").asLong(0) > 0);
+  }
+
+  private static void addDiff(List<SpanEvent> events, String at, JsonNode previous, JsonNode next) {
+    FieldDiff.Result diff = FieldDiff.between(previous, next);
+    if (!diff.isEmpty()) {
+      Map<String, Object> attrs = new TreeMap<>();
+      attrs.put("diff", diff.lines());
+      attrs.put("verbose_diff", diff.verboseLines());
+      events.add(new SpanEvent(at, SpanEvent.DIFF, attrs));
+    }
+  }
+
+  private static boolean sameResourceVersion(JsonNode a, JsonNode b) {
+    String ra = a.path("metadata").path("resourceVersion").asText("");
+    return !ra.isEmpty() && ra.equals(b.path("metadata").path("resourceVersion").asText(""));
+  }
+
+  private static SpanEvent snapshot(String at, JsonNode state) {
+    return new SpanEvent(at, SpanEvent.SNAPSHOT, new TreeMap<>(Map.of("snapshot", Redactor.forDisplay(state).toString())));
+  }
+
+  private static SpanEvent note(String at, String message) {
+    return new SpanEvent(at, SpanEvent.NOTE, new TreeMap<>(Map.of("message", message)));
+  }
+
+  private static JsonNode parse(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("a body that parsed once no longer parses", e);
+    }
+  }
+}
