@@ -5,12 +5,14 @@ import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.spans.SpanAttributes;
 import dev.kelemetry.beam.transforms.spans.SpanIds;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -42,61 +44,105 @@ public final class OwnerForest {
     this.known = known;
   }
 
-  private record Chain(List<ObjectSighting> nodes, boolean cycle, boolean truncated) {}
-
+  /**
+   * Builds one forest for the window, so every object has one parent and one root whoever reached it: walk up at most
+   * {@code maxDepth} hops from each active object, then break cycles (the smallest id in a cycle loses its parent
+   * edge and becomes a root). A root whose owner was not walked to (the depth ran out) is marked truncated.
+   */
   public Result resolve(List<ObjectSighting> active) {
-    Map<String, ObjectSighting> onChains = new LinkedHashMap<>();
-    Map<String, Chain> chainOf = new TreeMap<>();
-    List<Placement> placements = new ArrayList<>();
-    Set<String> roots = new HashSet<>();
+    Map<String, ObjectSighting> nodes = new LinkedHashMap<>();
+    Map<String, String> parentOf = new HashMap<>();
     List<ObjectSighting> sorted = new ArrayList<>(active);
     sorted.sort((a, b) -> a.objectId().compareTo(b.objectId()));
     for (ObjectSighting object : sorted) {
-      Chain chain = chainUp(object);
-      ObjectSighting root = chain.nodes.get(chain.nodes.size() - 1);
-      roots.add(root.objectId());
-      placements.add(new Placement(object.objectId(), SpanIds.traceId(cluster, root.objectId(), windowStart)));
-      for (ObjectSighting node : chain.nodes) {
-        onChains.putIfAbsent(node.objectId(), node);
-      }
-      chainOf.put(object.objectId(), chain);
+      nodes.put(object.objectId(), object);
     }
+    for (ObjectSighting object : sorted) {
+      walkUp(object, nodes, parentOf);
+    }
+    Set<String> cycleRoots = breakCycles(nodes.keySet(), parentOf);
+
+    Map<String, String> rootOf = new HashMap<>();
     List<SpanRow> spans = new ArrayList<>();
     int placeholders = 0;
-    for (ObjectSighting node : onChains.values()) {
-      Chain chain = chainOf.computeIfAbsent(node.objectId(), id -> chainUp(node));
-      ObjectSighting root = chain.nodes.get(chain.nodes.size() - 1);
-      String parentSpan = chain.nodes.size() > 1 ? SpanIds.objectSpanId(cluster, chain.nodes.get(1).objectId(), windowStart) : "";
-      spans.add(objectSpan(node, SpanIds.traceId(cluster, root.objectId(), windowStart), parentSpan,
-          node == root && chain.cycle, node == root && chain.truncated));
+    for (ObjectSighting node : nodes.values()) {
+      String root = rootOf(node.objectId(), parentOf, rootOf);
+      String parent = parentOf.get(node.objectId());
+      boolean isRoot = parent == null;
+      boolean truncated = isRoot && !cycleRoots.contains(node.objectId()) && node.owner() != null;
+      spans.add(objectSpan(node, SpanIds.traceId(cluster, root, windowStart),
+          isRoot ? "" : SpanIds.objectSpanId(cluster, parent, windowStart),
+          cycleRoots.contains(node.objectId()), truncated));
       if (node.placeholder()) {
         placeholders++;
       }
     }
+    Set<String> roots = new HashSet<>();
+    List<Placement> placements = new ArrayList<>();
+    for (ObjectSighting object : sorted) {
+      String root = rootOf(object.objectId(), parentOf, rootOf);
+      roots.add(root);
+      placements.add(new Placement(object.objectId(), SpanIds.traceId(cluster, root, windowStart)));
+    }
     return new Result(spans, placements, roots.size(), placeholders);
   }
 
-  private Chain chainUp(ObjectSighting start) {
-    List<ObjectSighting> nodes = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    nodes.add(start);
-    seen.add(start.objectId());
+  private void walkUp(ObjectSighting start, Map<String, ObjectSighting> nodes, Map<String, String> parentOf) {
+    Set<String> onThisWalk = new HashSet<>();
+    onThisWalk.add(start.objectId());
     ObjectSighting current = start;
-    while (current.owner() != null) {
-      if (nodes.size() - 1 >= maxDepth) {
-        return new Chain(nodes, false, true);
-      }
+    for (int hops = 0; hops < maxDepth && current.owner() != null; hops++) {
       OwnerRef ref = current.owner();
-      if (seen.contains(ref.uid())) {
-        return new Chain(nodes, true, false);
+      ObjectSighting owner = nodes.get(ref.uid());
+      if (owner == null) {
+        ObjectSighting knownOwner = known.apply(ref.uid());
+        owner = knownOwner == null ? ObjectSighting.placeholderFor(cluster, ref, windowStart) : knownOwner.inWindow(windowStart);
+        nodes.put(owner.objectId(), owner);
       }
-      ObjectSighting owner = known.apply(ref.uid());
-      owner = owner == null ? ObjectSighting.placeholderFor(cluster, ref, windowStart) : owner.inWindow(windowStart);
-      nodes.add(owner);
-      seen.add(owner.objectId());
+      parentOf.put(current.objectId(), owner.objectId());
+      if (!onThisWalk.add(owner.objectId())) {
+        return; // a cycle: breakCycles decides where it is cut
+      }
       current = owner;
     }
-    return new Chain(nodes, false, false);
+  }
+
+  /** Cuts every cycle of parent edges at its smallest id, deterministically; returns the ids that lost their parent. */
+  private static Set<String> breakCycles(Set<String> ids, Map<String, String> parentOf) {
+    Set<String> cut = new HashSet<>();
+    Set<String> done = new HashSet<>();
+    for (String id : new TreeSet<>(ids)) {
+      List<String> path = new ArrayList<>();
+      Set<String> onPath = new HashSet<>();
+      String cur = id;
+      while (cur != null && !done.contains(cur) && onPath.add(cur)) {
+        path.add(cur);
+        cur = parentOf.get(cur);
+      }
+      if (cur != null && onPath.contains(cur)) {
+        List<String> cycle = path.subList(path.indexOf(cur), path.size());
+        String loser = cycle.stream().min(String::compareTo).orElseThrow();
+        parentOf.remove(loser);
+        cut.add(loser);
+      }
+      done.addAll(path);
+    }
+    return cut;
+  }
+
+  private static String rootOf(String id, Map<String, String> parentOf, Map<String, String> memo) {
+    List<String> path = new ArrayList<>();
+    String cur = id;
+    while (!memo.containsKey(cur) && parentOf.containsKey(cur)) {
+      path.add(cur);
+      cur = parentOf.get(cur);
+    }
+    String root = memo.getOrDefault(cur, cur);
+    path.add(cur);
+    for (String p : path) {
+      memo.put(p, root);
+    }
+    return root;
   }
 
   private SpanRow objectSpan(ObjectSighting o, String traceId, String parentSpanId, boolean cycle, boolean truncated) {

@@ -108,14 +108,16 @@ public final class ObjectTracker implements Serializable {
         if (candidate != null) {
           next = candidate;
         }
-        if (r.verb().equals("create") && next != null) {
+        boolean createdTheObject = r.verb().equals("create") && bodyIsTheObject(ref) && ref.subresource().isEmpty();
+        if (createdTheObject && next != null) {
           events.add(snapshot(at, next));
         } else if (previous != null && next != null && next != previous) {
           addDiff(events, at, previous, next);
-          if (sameResourceVersion(previous, next)) {
+          // Only a response body tells that the API server stored nothing new; a state we derived keeps the old version.
+          if (isObjectBody(response) && bodyIsTheObject(ref) && sameResourceVersion(previous, next)) {
             events.add(note(at, "No-op update"));
           }
-        } else if (previous == null && next != null && !r.verb().equals("create")) {
+        } else if (previous == null && next != null && !createdTheObject) {
           events.add(note(at, "first state of this object in the log: nothing earlier to diff against"));
         }
       }

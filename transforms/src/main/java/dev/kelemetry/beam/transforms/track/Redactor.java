@@ -29,6 +29,7 @@ public final class Redactor implements Serializable {
   static final String MARKER_PREFIX = "\u0000redacted:";
   public static final String SHOWN_AS = "<redacted>";
   public static final String REDACT_ALL_LABEL = "kelemetry.kubewharf.io/diff-redacted";
+  private static final java.util.Set<String> IDENTIFYING_FIELDS = java.util.Set.of("apiVersion", "kind", "metadata");
   private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
   private final List<Rule> rules;
@@ -71,7 +72,7 @@ public final class Redactor implements Serializable {
       return object;
     }
     if (object.path("metadata").path("labels").has(REDACT_ALL_LABEL)) {
-      return markAll(object);
+      markAll(object); // then the rules still run: metadata may hold values of its own (last-applied-configuration)
     }
     for (Rule rule : rules) {
       if (rule.resource.equals("*") || rule.resource.equals(resource)) {
@@ -86,8 +87,8 @@ public final class Redactor implements Serializable {
       Iterator<Map.Entry<String, JsonNode>> fields = obj.fields();
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> f = fields.next();
-        if (f.getKey().equals("metadata")) {
-          continue; // names, labels and owners stay visible: they identify the object
+        if (IDENTIFYING_FIELDS.contains(f.getKey())) {
+          continue; // kind, version, names, labels and owners stay visible: they identify the object
         }
         f.setValue(markValues(f.getValue()));
       }
