@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** A trace as indented text: the ownership tree of object spans, each with its requests and their diffs in time order. */
+/**
+ * A trace as indented text: the ownership tree of object spans with their request counts, and the root object's
+ * requests (with the first lines of their diffs) in time order.
+ */
 public final class TraceTree {
   private TraceTree() {}
 
@@ -18,6 +21,7 @@ public final class TraceTree {
     StringBuilder out = new StringBuilder();
     traceSpans.stream().filter(s -> s.parentSpanId().isEmpty()).sorted(Comparator.comparing(SpanRow::name))
         .forEach(root -> renderObject(root, children, "", out, maxRequestsPerObject));
+    out.append("(requests of owned objects are in the span rows; each object above shows how many it has)\n");
     return out.toString();
   }
 
@@ -50,11 +54,11 @@ public final class TraceTree {
         }
       }
     }
-    if (requests.size() > maxRequests) {
+    if (requests.size() > maxRequests && maxRequests > 0) {
       out.append(indent).append("  · ... ").append(requests.size() - maxRequests).append(" more\n");
     }
     for (SpanRow child : owned) {
-      renderObject(child, children, indent + "    ", out, maxRequests);
+      renderObject(child, children, indent + "    ", out, 0);
     }
   }
 }

@@ -1,0 +1,288 @@
+package dev.kelemetry.beam.pipelines;
+
+import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
+import dev.kelemetry.beam.schemas.SpanRow;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.joda.time.Duration;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code ./kelemetry} command line. */
+@Command(name = "kelemetry", mixinStandardHelpOptions = true, version = "kelemetry-beam 0.1.0",
+    description = "Control-plane tracing for Kubernetes on Apache Beam: audit logs in, owner-linked traces out.",
+    subcommands = {Kelemetry.Backfill.class, Kelemetry.Generate.class, Kelemetry.Demo.class})
+public final class Kelemetry implements Runnable {
+
+  public static void main(String[] args) {
+    quietLogging();
+    int code = new CommandLine(new Kelemetry())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("kelemetry: " + rootMessage(e));
+          return 1;
+        })
+        .execute(args);
+    System.exit(code);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** Flink and Beam log a lot at INFO; the user wants our progress lines and real warnings. */
+  static void quietLogging() {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("kelemetry.logLevel", "warn"));
+    System.setProperty("org.slf4j.simpleLogger.log.dev.kelemetry", "info");
+    // The embedded Flink cluster warns about things that matter only to a real cluster (web UI log files, delegation
+    // tokens, 80-character operator names); TextIO warns when a shard had nothing to write. Failures still surface
+    // as the exception that ends the run.
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.flink", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.runners.flink", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.io.FileBasedSink", "error");
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss");
+    System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+    System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (cause: " + t + ")";
+  }
+
+  /** Options shared by the commands that run the pipeline. */
+  static final class RunOptions {
+    @Option(names = "--cluster", defaultValue = "default", description = "Cluster name of records whose input names none (default: ${DEFAULT-VALUE}).")
+    String cluster;
+
+    @Option(names = "--window", defaultValue = "30m", description = "Trace window, epoch-aligned: one trace per root object per window (default: ${DEFAULT-VALUE}).")
+    String window;
+
+    @Option(names = "--max-owner-depth", defaultValue = "10", description = "Owner hops followed above an object (default: ${DEFAULT-VALUE}).")
+    int maxOwnerDepth;
+
+    @Option(names = "--redact", description = "Extra json path to redact, [resource:]path, e.g. configmaps:data.* (repeatable). Secret values are always redacted.")
+    List<String> redact = new ArrayList<>();
+
+    @Option(names = "--runner", defaultValue = "flink", description = "flink (embedded local Flink, the default) or direct (Beam's DirectRunner).")
+    String runner;
+  }
+
+  @Command(name = "backfill", mixinStandardHelpOptions = true,
+      description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json).")
+  static final class Backfill implements Callable<Integer> {
+    @Option(names = "--input", required = true, description = "Audit-log file or glob (.gz read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
+    List<String> inputs;
+
+    @Option(names = "--output", required = true, description = "Output directory.")
+    Path output;
+
+    @CommandLine.Mixin
+    RunOptions run = new RunOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      return Backfills.run(config(inputs, output, run), run.runner, true) == null ? 2 : 0;
+    }
+  }
+
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = "Write a RequestResponse-level audit log of a scenario, as the real controllers would produce it.")
+  static final class Generate implements Callable<Integer> {
+    @Option(names = "--scenario", defaultValue = "deployment-rollout", description = "One of: deployment-rollout, ancestors (default: ${DEFAULT-VALUE}).")
+    String scenario;
+
+    @Option(names = "--output", required = true, description = "File to write (JSON lines; .gz is not applied).")
+    Path output;
+
+    @Option(names = "--scale", defaultValue = "1", description = "Multiplies deployments, replicas and duration (default: ${DEFAULT-VALUE}).")
+    int scale;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed; the same seed writes the same log (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--start", defaultValue = "2026-01-01T00:00:00Z", description = "Time of the first request (default: ${DEFAULT-VALUE}).")
+    String start;
+
+    @Override
+    public Integer call() throws Exception {
+      WorkloadGenerator.Stats stats = generate(scenario, scale, seed, Instant.parse(start), output);
+      System.out.printf("wrote %,d audit events (%,d requests, %d deployments) from %s to %s into %s%n",
+          stats.events(), stats.requests(), stats.deployments(), stats.first(), stats.last(), output);
+      return 0;
+    }
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = "Generate the deployment-rollout scenario, backfill it on the local Flink runner, and show the Deployment's trace.")
+  static final class Demo implements Callable<Integer> {
+    @Option(names = "--output", defaultValue = "demo-output", description = "Directory for the log and the traces (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--runner", defaultValue = "flink", description = "flink (default) or direct.")
+    String runner;
+
+    @Override
+    public Integer call() throws Exception {
+      Files.createDirectories(output);
+      Path log = output.resolve("audit.log");
+      WorkloadGenerator.Stats stats = generate("deployment-rollout", 1, 1, Instant.parse("2026-01-01T00:00:00Z"), log);
+      System.out.printf("1/3 generated %,d audit events of a deployment rollout (create demo, scale to 4, new image, scale to 2, delete) into %s%n",
+          stats.events(), log);
+      RunOptions options = new RunOptions();
+      options.cluster = "demo";
+      options.window = "30m";
+      options.maxOwnerDepth = 10;
+      System.out.printf("2/3 backfilling on the %s runner...%n", runner.equals("flink") ? "embedded Flink" : runner);
+      RunSummary summary = Backfills.run(config(List.of(log.toString()), output, options), runner, false);
+      if (summary == null) {
+        return 2;
+      }
+      System.out.println(summary.describe());
+      List<SpanRow> spans = SpanFiles.read(output);
+      SpanRow deployment = spans.stream()
+          .filter(s -> s.kind().equals(SpanRow.KIND_OBJECT) && s.resource().equals("deployments") && s.objectName().equals("demo"))
+          .filter(s -> !s.uid().isEmpty()) // the Deployment itself, not the 404 get for its name before it existed
+          .min(Comparator.comparing(SpanRow::windowStart))
+          .orElseThrow(() -> new IllegalStateException("no span for deployments/demo in " + output.resolve("spans")));
+      List<SpanRow> trace = spans.stream().filter(s -> s.traceId().equals(deployment.traceId())).toList();
+      System.out.printf("3/3 the trace of deployments/demo (trace %s, window from %s), %d spans:%n%n",
+          deployment.traceId(), deployment.windowStart(), trace.size());
+      System.out.println(TraceTree.render(trace, 8));
+      System.out.printf("spans:        %s%ndead letters: %s%nsummary:      %s%n", output.resolve("spans"),
+          output.resolve("dead_letters"), output.resolve("summary.json"));
+      return 0;
+    }
+  }
+
+  static WorkloadGenerator.Stats generate(String scenario, int scale, long seed, Instant start, Path output) throws IOException {
+    Path parent = output.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    try (BufferedWriter out = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+      return WorkloadGenerator.generate(scenario, scale, seed, start, out);
+    }
+  }
+
+  static TracingConfig config(List<String> inputs, Path output, RunOptions run) {
+    List<InputSpec> specs = new ArrayList<>();
+    for (String input : inputs) {
+      int at = input.lastIndexOf('@');
+      specs.add(at > 0 ? new InputSpec(input.substring(0, at), input.substring(at + 1)) : new InputSpec(input, ""));
+    }
+    return TracingConfig.defaults(specs, output.toString())
+        .withCluster(run.cluster)
+        .withWindow(parseDuration(run.window, "--window"))
+        .withMaxOwnerDepth(run.maxOwnerDepth)
+        .withRedactPaths(run.redact);
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");
+
+  /** {@code 30m}, {@code 1h}, {@code 90s}, {@code 1h30m}. */
+  static Duration parseDuration(String text, String option) {
+    Matcher m = DURATION.matcher(text.strip());
+    long seconds = 0;
+    int end = 0;
+    while (m.find() && m.start() == end) {
+      long n = Long.parseLong(m.group(1));
+      seconds += switch (m.group(2)) {
+        case "s" -> n;
+        case "m" -> n * 60;
+        case "h" -> n * 3600;
+        default -> n * 86400;
+      };
+      end = m.end();
+    }
+    if (end == 0 || end != text.strip().length() || seconds == 0) {
+      throw new CommandLine.ParameterException(new CommandLine(new Kelemetry()),
+          option + " takes a duration like 30m, 1h or 90s, got '" + text + "'");
+    }
+    return Duration.standardSeconds(seconds);
+  }
+
+  /** Runs one backfill: checks inputs, clears the previous output, runs, writes and prints the summary. */
+  static final class Backfills {
+    private Backfills() {}
+
+    /** Returns null (after saying why) when an input matches no file. */
+    static RunSummary run(TracingConfig config, String runner, boolean print) throws IOException {
+      PipelineOptions options = Runners.options(runner);
+      FileSystems.setDefaultPipelineOptions(options);
+      long files = 0;
+      long bytes = 0;
+      for (InputSpec input : config.inputs()) {
+        MatchResult match = FileSystems.match(input.glob());
+        if (match.status() != MatchResult.Status.OK || match.metadata().isEmpty()) {
+          System.err.println("kelemetry: no file matches --input " + input.glob());
+          return null;
+        }
+        files += match.metadata().size();
+        bytes += match.metadata().stream().mapToLong(MatchResult.Metadata::sizeBytes).sum();
+      }
+      Path out = Path.of(config.output());
+      clearPreviousOutput(out);
+      if (print) {
+        System.out.printf("backfill: %d file(s), %,d MB, cluster '%s', %s windows, runner %s -> %s%n", files, bytes >> 20,
+            config.cluster(), config.window().toPeriod(), runner, out);
+      }
+      Pipeline pipeline = Pipeline.create(options);
+      TracingPipeline.buildWithLocalOutput(pipeline, config);
+      long startedAt = System.nanoTime();
+      PipelineResult result = pipeline.run();
+      result.waitUntilFinish();
+      RunSummary summary = RunSummary.of(result, (System.nanoTime() - startedAt) / 1e9);
+      summary.write(out.resolve("summary.json"), config, runner);
+      if (print) {
+        System.out.println(summary.describe());
+        System.out.printf("spans in %s, dead letters in %s, counters in %s%n", out.resolve("spans"),
+            out.resolve("dead_letters"), out.resolve("summary.json"));
+      }
+      return summary;
+    }
+
+    /** Old shards would mix with new ones: remove what a previous run wrote (only our own folders and file). */
+    private static void clearPreviousOutput(Path out) throws IOException {
+      Files.createDirectories(out);
+      for (String owned : List.of("spans", "dead_letters")) {
+        Path dir = out.resolve(owned);
+        if (Files.isDirectory(dir)) {
+          try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+              try {
+                Files.delete(p);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+          }
+        }
+      }
+      Files.deleteIfExists(out.resolve("summary.json"));
+    }
+  }
+}
