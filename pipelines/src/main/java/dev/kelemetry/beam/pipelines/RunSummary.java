@@ -70,6 +70,7 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
     records.put("accounted_for", accountsForEveryRecord());
     root.put("input_items", get(Counters.INPUT_ITEMS));
     root.put("requests", get(Counters.REQUESTS));
+    root.put("requests_without_object", get(Counters.REQUESTS_WITHOUT_OBJECT));
     root.put("objects", get(Counters.OBJECTS));
     root.put("traces", get(Counters.TRACES));
     ObjectNode spans = root.putObject("spans");

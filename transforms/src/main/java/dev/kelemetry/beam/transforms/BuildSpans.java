@@ -64,6 +64,7 @@ public final class BuildSpans extends PTransform<PCollectionTuple, PCollection<S
   }
 
   static final class SetTraceIds extends DoFn<KV<String, CoGbkResult>, SpanRow> {
+    private static final ProgressLog PROGRESS = ProgressLog.of("audit spans built");
     private final Counter auditCount = Metrics.counter(Counters.NAMESPACE, Counters.SPANS_PREFIX + SpanRow.KIND_AUDIT);
     private final Counter unplaced = Metrics.counter(Counters.NAMESPACE, Counters.AUDIT_SPANS_WITHOUT_PLACEMENT);
 
@@ -79,6 +80,7 @@ public final class BuildSpans extends PTransform<PCollectionTuple, PCollection<S
           id = SpanIds.traceId(key[0], key[1], Long.parseLong(key[2]));
         }
         auditCount.inc();
+        PROGRESS.add(1);
         out.output(AuditSpans.inTrace(draft, id));
       }
     }

@@ -4,6 +4,7 @@ import dev.kelemetry.beam.schemas.AuditRecord;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import dev.kelemetry.beam.transforms.coders.RecordCoders;
 import dev.kelemetry.beam.transforms.parse.AuditEventParser;
 import dev.kelemetry.beam.transforms.parse.ParseOutcome;
 import java.util.List;
@@ -44,12 +45,13 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
   public PCollectionTuple expand(PCollection<RawRecord> input) {
     PCollectionTuple out = input.apply("Parse", ParDo.of(new ParseFn(defaultCluster))
         .withOutputTags(RECORDS, TupleTagList.of(DEAD_LETTERS)));
-    out.get(RECORDS).setCoder(JsonCoder.of(AuditRecord.class));
+    out.get(RECORDS).setCoder(RecordCoders.audit());
     out.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class));
     return out;
   }
 
   static final class ParseFn extends DoFn<RawRecord, AuditRecord> {
+    private static final ProgressLog PROGRESS = ProgressLog.of("records parsed");
     private final String defaultCluster;
     private final Counter read = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_READ);
     private final Counter parsed = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_PARSED);
@@ -64,6 +66,7 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
     public void process(@Element RawRecord raw, MultiOutputReceiver out) {
       String cluster = raw.cluster() == null || raw.cluster().isEmpty() ? defaultCluster : raw.cluster();
       List<ParseOutcome> outcomes = new AuditEventParser(cluster, raw.source()).parse(raw.text(), raw.line());
+      PROGRESS.add(outcomes.size());
       for (ParseOutcome outcome : outcomes) {
         read.inc();
         if (outcome instanceof ParseOutcome.Parsed p) {

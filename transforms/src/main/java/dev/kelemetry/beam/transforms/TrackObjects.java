@@ -10,6 +10,7 @@ import dev.kelemetry.beam.transforms.track.Redactor;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
@@ -79,12 +80,16 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
   }
 
   static final class TrackFn extends DoFn<KV<String, AuditRecord>, KV<String, SpanRow>> {
+    private static final ProgressLog PROGRESS = ProgressLog.of("requests tracked");
     private final ObjectTracker tracker;
     private final Duration stateTtl;
     private final Counter objects = Metrics.counter(Counters.NAMESPACE, Counters.OBJECTS);
 
     @StateId("object")
     private final StateSpec<ValueState<ObjectState>> objectSpec = StateSpecs.value(JsonCoder.of(ObjectState.class));
+
+    @StateId("lastSeen")
+    private final StateSpec<ValueState<Long>> lastSeenSpec = StateSpecs.value(VarLongCoder.of());
 
     @TimerId("expire")
     private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
@@ -97,13 +102,19 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
     @RequiresTimeSortedInput
     @ProcessElement
     public void process(@Element KV<String, AuditRecord> element, @Timestamp Instant timestamp,
-        @StateId("object") ValueState<ObjectState> objectState, @TimerId("expire") Timer expire,
-        MultiOutputReceiver out) {
-      ObjectTracker.Step step = tracker.track(objectState.read(), element.getValue());
+        @StateId("object") ValueState<ObjectState> objectState, @StateId("lastSeen") ValueState<Long> lastSeen,
+        @TimerId("expire") Timer expire, MultiOutputReceiver out) {
+      // The timer frees memory; this check makes expiry exact wherever timers fire relative to sorted input
+      // (in batch, a runner may release all sorted elements of a key before it fires any timer).
+      Long seen = lastSeen.read();
+      ObjectState before = seen != null && timestamp.getMillis() - seen > stateTtl.getMillis() ? null : objectState.read();
+      ObjectTracker.Step step = tracker.track(before, element.getValue());
+      PROGRESS.add(1);
       if (step.newIncarnation()) {
         objects.inc();
       }
       objectState.write(step.state());
+      lastSeen.write(timestamp.getMillis());
       out.get(AUDIT_SPANS).output(KV.of(step.placementKey(), step.auditSpan()));
       if (step.sighting() != null) {
         out.get(SIGHTINGS).output(KV.of(step.placementKey(), step.sighting()));
@@ -112,8 +123,9 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
     }
 
     @OnTimer("expire")
-    public void expire(@StateId("object") ValueState<ObjectState> objectState) {
+    public void expire(@StateId("object") ValueState<ObjectState> objectState, @StateId("lastSeen") ValueState<Long> lastSeen) {
       objectState.clear();
+      lastSeen.clear();
     }
   }
 }

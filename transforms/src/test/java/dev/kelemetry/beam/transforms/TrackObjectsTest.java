@@ -11,6 +11,7 @@ import dev.kelemetry.beam.schemas.AuditRecord;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import dev.kelemetry.beam.transforms.coders.RecordCoders;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,7 +37,7 @@ public class TrackObjectsTest {
     for (AuditRecord r : arrivalOrder) {
       values.add(TimestampedValue.of(r, new Instant(r.requestReceivedMicros() / 1000)));
     }
-    PCollection<AuditRecord> records = pipeline.apply(Create.timestamped(values).withCoder(JsonCoder.of(AuditRecord.class)));
+    PCollection<AuditRecord> records = pipeline.apply(Create.timestamped(values).withCoder(RecordCoders.audit()));
     return records.apply(KeyByObject.create())
         .apply(TrackObjects.inWindowsOf(Duration.standardMinutes(30)).withStateTtl(ttl));
   }

@@ -31,6 +31,8 @@ public final class AuditEventParser {
   public static final String FILTER_COLLECTION = "collection_request";
   public static final String FILTER_EVENT_OBJECTS = "event_object_write";
 
+  private static final java.util.Set<String> WRITE_VERBS =
+      java.util.Set.of("create", "update", "patch", "delete", "deletecollection");
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory()).build();
 
@@ -182,13 +184,17 @@ public final class AuditEventParser {
     if (objectRef.resource().isEmpty()) {
       return new ParseOutcome.Failed(line, "audit event whose objectRef has no resource", raw);
     }
-    objectRef = fillIdentityFromBodies(objectRef, verb, requestObject, responseObject);
-    if (objectRef.name().isEmpty()) {
-      return new ParseOutcome.Filtered(line, FILTER_COLLECTION);
-    }
     if (objectRef.resource().equals("events") && (objectRef.apiGroup().isEmpty() || objectRef.apiGroup().equals("events.k8s.io"))) {
       return new ParseOutcome.Filtered(line, FILTER_EVENT_OBJECTS);
     }
+    objectRef = fillIdentityFromBodies(objectRef, verb, requestObject, responseObject);
+    // A create names its object only in the body, which the RequestReceived stage does not carry: that stage is
+    // kept, and deduplication merges it with the stage that knows the name.
+    if (objectRef.name().isEmpty() && !verb.equals("create")) {
+      return new ParseOutcome.Filtered(line, FILTER_COLLECTION);
+    }
+    // Reads do not change the object: their bodies are dropped here, before they cost a shuffle.
+    boolean keepBodies = WRITE_VERBS.contains(verb);
     JsonNode status = e.path("responseStatus");
     int code = status.path("code").asInt(0);
     boolean statusHasDetail = status.has("status") || status.has("message") || status.has("reason");
@@ -211,8 +217,8 @@ public final class AuditEventParser {
         statusHasDetail ? status.toString() : null,
         received,
         stageAt,
-        body(requestObject),
-        body(responseObject));
+        keepBodies ? body(requestObject) : null,
+        keepBodies ? body(responseObject) : null);
     return new ParseOutcome.Parsed(line, record);
   }
 

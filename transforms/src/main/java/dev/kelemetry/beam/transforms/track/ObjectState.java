@@ -1,12 +1,14 @@
 package dev.kelemetry.beam.transforms.track;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kelemetry.beam.transforms.owners.OwnerRef;
 import java.io.Serializable;
 
 /**
  * What the tracker remembers of one object between its requests.
  *
- * @param state the last known object JSON, redacted and without managedFields; null when no body was ever seen
+ * @param state the last known object, redacted and without managedFields; null when no body was ever seen. Kept as a
+ *     tree, not text, so a write costs no re-parse of the state before it; never modified once stored.
  * @param deleted whether the last write deleted it (a create after this is a new incarnation with a new uid)
  * @param sightedWindow the window of the last sighting sent to owner resolution (to send one per window)
  * @param sightedOwnerUid the owner uid in that sighting (a new owner within the window sends another)
@@ -15,7 +17,7 @@ public record ObjectState(
     String uid,
     String kind,
     String apiVersion,
-    String state,
+    JsonNode state,
     String resourceVersion,
     boolean deleted,
     OwnerRef owner,

@@ -80,13 +80,15 @@ public final class ObjectTracker implements Serializable {
     }
     String uid = !s.uid().isEmpty() ? s.uid() : recordUid;
 
-    JsonNode previous = parse(s.state());
-    JsonNode request = parse(r.requestObject());
-    JsonNode response = parse(r.responseObject());
+    // Only a successful write changes the object; reads and failures leave the stored state as it is, unparsed.
+    boolean changes = succeeded && r.isWrite();
+    JsonNode previous = changes ? s.state() : null;
+    JsonNode request = changes ? parse(r.requestObject()) : null;
+    JsonNode response = changes ? parse(r.responseObject()) : null;
     JsonNode next = previous;
     boolean deletedNow = s.deleted();
 
-    if (succeeded && r.isWrite()) {
+    if (changes) {
       if (r.verb().equals("delete")) {
         // The API server answers a delete with the object (pods, or while finalizers or a grace period keep it) or
         // with a Status (most resources once gone); then the last known state is what was deleted.
@@ -131,7 +133,7 @@ public final class ObjectTracker implements Serializable {
     }
     String kind = next != null ? next.path("kind").asText(s.kind()) : s.kind();
     String apiVersion = next != null ? next.path("apiVersion").asText(s.apiVersion()) : s.apiVersion();
-    OwnerRef owner = next != null ? OwnerRef.controllerOf(next, r.cluster()) : s.owner();
+    OwnerRef owner = changes && next != null ? OwnerRef.controllerOf(next, r.cluster()) : s.owner();
     String objectId = objectIdFor(r.cluster(), ref, uid);
     long windowStart = SpanIds.windowStart(r.requestReceivedMicros(), windowMicros);
 
@@ -142,10 +144,11 @@ public final class ObjectTracker implements Serializable {
           apiVersion.isEmpty() ? (ref.apiGroup().isEmpty() ? ref.apiVersion() : ref.apiGroup() + "/" + ref.apiVersion()) : apiVersion,
           kind, ref.resource(), ref.namespace(), ref.name(), windowStart, r.requestReceivedMicros(), owner, false);
     }
-    String rvBefore = previous == null ? "" : previous.path("metadata").path("resourceVersion").asText("");
-    String rvAfter = next == null ? "" : next.path("metadata").path("resourceVersion").asText("");
+    String rvBefore = changes ? resourceVersion(previous) : "";
+    String rvAfter = changes ? resourceVersion(next) : "";
     SpanRow span = AuditSpans.build(r, objectId, uid, windowStart, windowMicros, rvBefore, rvAfter, events);
-    ObjectState after = new ObjectState(uid, kind, apiVersion, next == null ? null : next.toString(),
+    JsonNode stateAfter = changes ? next : s.state();
+    ObjectState after = new ObjectState(uid, kind, apiVersion, stateAfter,
         rvAfter.isEmpty() ? s.resourceVersion() : rvAfter, deletedNow, owner,
         sighting != null ? windowStart : s.sightedWindow(), sighting != null ? ownerUid : s.sightedOwnerUid());
     return new Step(span, placementKey(r.cluster(), objectId, windowStart), after, sighting, newIncarnation);
@@ -216,6 +219,10 @@ public final class ObjectTracker implements Serializable {
       attrs.put("verbose_diff", diff.verboseLines());
       events.add(new SpanEvent(at, SpanEvent.DIFF, attrs));
     }
+  }
+
+  private static String resourceVersion(JsonNode object) {
+    return object == null ? "" : object.path("metadata").path("resourceVersion").asText("");
   }
 
   private static boolean sameResourceVersion(JsonNode a, JsonNode b) {

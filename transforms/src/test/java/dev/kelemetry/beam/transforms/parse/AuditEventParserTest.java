@@ -343,6 +343,28 @@ public class AuditEventParserTest {
   }
 
   @Test
+  public void aCreateAtRequestReceivedIsKeptForDeduplicationThoughItNamesNoObjectYet() {
+    ObjectNode e = event();
+    ((ObjectNode) e.get("objectRef")).remove("name");
+    e.put("verb", "create");
+    e.put("stage", "RequestReceived");
+    e.remove("responseStatus");
+    List<ParseOutcome> out = new AuditEventParser("c1", "f").parse(e.toString(), 1);
+    assertThat(out.size(), equalTo(1));
+    assertThat(((ParseOutcome.Parsed) out.get(0)).record().objectRef().name(), equalTo(""));
+  }
+
+  @Test
+  public void readsKeepNoBodies() {
+    ObjectNode e = event();
+    e.put("verb", "get");
+    e.putObject("responseObject").put("kind", "Pod").putObject("metadata").put("name", "p1").put("uid", "u-9");
+    AuditRecord r = ((ParseOutcome.Parsed) new AuditEventParser("c1", "f").parse(e.toString(), 1).get(0)).record();
+    assertThat(r.responseObject(), equalTo(null));
+    assertThat(r.objectRef().uid(), equalTo("u-9")); // the identity was taken before the body was dropped
+  }
+
+  @Test
   public void writesOfCoreAndEventsGroupEventObjectsAreFiltered() {
     ObjectNode e = event();
     ObjectNode ref = (ObjectNode) e.get("objectRef");
