@@ -14,33 +14,38 @@ dir="${BENCH_DIR:-/tmp/kelemetry-bench}"
 log="$dir/audit-scale$scale.log"
 mkdir -p "$dir"
 
+"$root/kelemetry" --version > /dev/null  # build first, if sources changed, so no measurement includes a build
 if [ ! -s "$log" ]; then
   "$root/kelemetry" generate --scale "$scale" --output "$log"
 fi
 events=$(wc -l < "$log")
 echo "input: $log, $events events, $(du -m "$log" | cut -f1) MB; $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB"
 
-# Runs a command under GNU time; prints "<seconds> <peak RSS MB>" of it on the last line of $dir/time.txt.
+# Runs a command under GNU time; sets s (wall seconds) and m (peak resident MB). Stops the script if the command fails.
 measure() {
-  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > "$dir/last-run.txt" 2>&1 || { cat "$dir/last-run.txt"; exit 1; }
-  awk '{printf "%s %d\n", $1, $2 / 1024}' "$dir/time.txt"
+  if ! /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > "$dir/last-run.txt" 2>&1; then
+    echo "failed: $*" >&2
+    cat "$dir/last-run.txt" >&2
+    exit 1
+  fi
+  read -r s m < <(awk '{printf "%s %d\n", $1, $2 / 1024}' "$dir/time.txt")
 }
 
 report() { # name seconds rss
   awk -v n="$1" -v s="$2" -v m="$3" -v e="$events" 'BEGIN { printf "%-28s %8.1f s %10.0f events/s %7d MB peak RSS\n", n, s, e / s, m }'
 }
 
-read -r s m < <(KELEMETRY_MAIN=dev.kelemetry.beam.pipelines.bench.ParseCeiling measure "$root/kelemetry" "$log")
+KELEMETRY_MAIN=dev.kelemetry.beam.pipelines.bench.ParseCeiling measure "$root/kelemetry" "$log"
 grep "parse ceiling" "$dir/last-run.txt"
 report "parse ceiling (all cores)" "$s" "$m"
 ceiling_s=$s
 
-read -r s m < <(measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-flink" --runner flink)
+measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-flink" --runner flink
 report "backfill, Flink embedded" "$s" "$m"
 awk -v a="$ceiling_s" -v b="$s" 'BEGIN { printf "%-28s %8.2f (pipeline events/s over ceiling events/s)\n", "ratio", a / b }'
 grep -E "records:|spans:" "$dir/last-run.txt"
 
 if [ "${DIRECT:-1}" = "1" ]; then
-  read -r s m < <(KELEMETRY_JAVA_OPTS="-Xmx20g" measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-direct" --runner direct)
+  KELEMETRY_JAVA_OPTS="-Xmx20g" measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-direct" --runner direct
   report "backfill, DirectRunner" "$s" "$m"
 fi

@@ -67,48 +67,43 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
 
   @Override
   public PCollectionTuple expand(PBegin begin) {
-    List<PCollection<FileIO.ReadableFile>> files = new ArrayList<>();
+    // One branch per input, so each file's records carry the cluster of the input that matched it.
+    List<PCollection<RawRecord>> records = new ArrayList<>();
+    List<PCollection<DeadLetterRow>> deadLetters = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
       InputSpec input = inputs.get(i);
-      files.add(begin
+      PCollectionTuple split = begin
           .apply("Match" + i, FileIO.match().filepattern(input.glob()).withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
-          .apply("Open" + i, FileIO.readMatches().withCompression(Compression.AUTO)));
+          .apply("Open" + i, FileIO.readMatches().withCompression(Compression.AUTO))
+          .apply("SplitIntoRecords" + i, ParDo.of(new SplitFn(input.cluster()))
+              .withOutputTags(RECORDS, TupleTagList.of(DEAD_LETTERS)));
+      records.add(split.get(RECORDS).setCoder(RecordCoders.raw()));
+      deadLetters.add(split.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class)));
     }
-    PCollectionTuple split = PCollectionList.of(files)
-        .apply("AllFiles", Flatten.pCollections())
-        .apply("SplitIntoRecords", ParDo.of(new SplitFn(clusterByGlob()))
-            .withOutputTags(RECORDS, TupleTagList.of(DEAD_LETTERS)));
-    PCollection<RawRecord> records = split.get(RECORDS).setCoder(RecordCoders.raw());
+    PCollection<RawRecord> all = PCollectionList.of(records).apply("AllRecords", Flatten.pCollections());
     if (redistribute) {
-      records = records.apply("SpreadOverWorkers", Reshuffle.viaRandomKey());
+      all = all.apply("SpreadOverWorkers", Reshuffle.viaRandomKey());
     }
-    return PCollectionTuple.of(RECORDS, records)
-        .and(DEAD_LETTERS, split.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class)));
-  }
-
-  private java.util.Map<String, String> clusterByGlob() {
-    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
-    inputs.forEach(i -> m.put(i.glob(), i.cluster()));
-    return m;
+    return PCollectionTuple.of(RECORDS, all)
+        .and(DEAD_LETTERS, PCollectionList.of(deadLetters).apply("AllDeadLetters", Flatten.pCollections()));
   }
 
   static final class SplitFn extends DoFn<FileIO.ReadableFile, RawRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(ReadAuditFiles.class);
     private static final long PROGRESS_EVERY_MILLIS = 10_000;
 
-    private final java.util.Map<String, String> clusterByGlob;
+    private final String cluster;
     private final Counter items = Metrics.counter(Counters.NAMESPACE, Counters.INPUT_ITEMS);
     private final Counter read = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_READ);
     private final Counter deadLettered = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_DEAD_LETTERED);
 
-    SplitFn(java.util.Map<String, String> clusterByGlob) {
-      this.clusterByGlob = clusterByGlob;
+    SplitFn(String cluster) {
+      this.cluster = cluster;
     }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) {
       String source = file.getMetadata().resourceId().toString();
-      String cluster = clusterFor(source);
       long line = 0;
       long lastReport = System.currentTimeMillis();
       long bytes = file.getMetadata().sizeBytes();
@@ -165,19 +160,6 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
     static boolean isWholeJsonLine(String line) {
       String t = line.strip();
       return (t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]") && t.length() > 1);
-    }
-
-    private String clusterFor(String source) {
-      if (clusterByGlob.size() == 1) {
-        return clusterByGlob.values().iterator().next();
-      }
-      for (java.util.Map.Entry<String, String> e : clusterByGlob.entrySet()) {
-        java.nio.file.PathMatcher matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + e.getKey());
-        if (source.equals(e.getKey()) || matcher.matches(java.nio.file.Path.of(source.replaceFirst("^file:", "")))) {
-          return e.getValue();
-        }
-      }
-      return "";
     }
   }
 }

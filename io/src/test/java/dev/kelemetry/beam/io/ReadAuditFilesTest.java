@@ -39,6 +39,21 @@ public class ReadAuditFilesTest {
   }
 
   @Test
+  public void eachInputsRecordsCarryThatInputsCluster() throws Exception {
+    java.io.File eu = tmp.newFolder("eu");
+    java.io.File us = tmp.newFolder("us");
+    Path a = eu.toPath().resolve("a.log");
+    Path b = us.toPath().resolve("b.log");
+    Files.writeString(a, LINE_1 + "\n");
+    Files.writeString(b, LINE_3 + "\n");
+    PCollectionTuple out = pipeline.apply(ReadAuditFiles.from(List.of(
+        new InputSpec(eu + "/*.log", "prod-eu"), new InputSpec(us + "/*.log", "prod-us"))));
+    PAssert.that(out.get(ReadAuditFiles.RECORDS)).containsInAnyOrder(
+        new RawRecord(a.toString(), 1, LINE_1, "prod-eu"), new RawRecord(b.toString(), 1, LINE_3, "prod-us"));
+    pipeline.run();
+  }
+
+  @Test
   public void gzipFilesAreReadTransparently() throws Exception {
     Path f = tmp.getRoot().toPath().resolve("audit.log.gz");
     try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(f))) {
