@@ -71,6 +71,7 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
     root.put("input_items", get(Counters.INPUT_ITEMS));
     root.put("requests", get(Counters.REQUESTS));
     root.put("requests_without_object", get(Counters.REQUESTS_WITHOUT_OBJECT));
+    root.put("requests_dead_lettered", get(Counters.REQUESTS_DEAD_LETTERED));
     root.put("objects", get(Counters.OBJECTS));
     root.put("traces", get(Counters.TRACES));
     ObjectNode spans = root.putObject("spans");

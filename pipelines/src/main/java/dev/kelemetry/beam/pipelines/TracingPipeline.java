@@ -43,6 +43,7 @@ public final class TracingPipeline {
     PCollection<DeadLetterRow> deadLetters = PCollectionList
         .of(raw.get(ReadAuditFiles.DEAD_LETTERS))
         .and(parsed.get(ParseRecords.DEAD_LETTERS))
+        .and(tracked.get(TrackObjects.DEAD_LETTERS))
         .apply("CollectDeadLetters", Flatten.pCollections());
     return new Outputs(spans, deadLetters);
   }

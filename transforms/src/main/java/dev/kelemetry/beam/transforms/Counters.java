@@ -16,6 +16,7 @@ public final class Counters {
   public static final String FILTERED_PREFIX = "filtered_";
   public static final String REQUESTS = "requests";
   public static final String REQUESTS_WITHOUT_OBJECT = "requests_without_object";
+  public static final String REQUESTS_DEAD_LETTERED = "requests_dead_lettered";
   public static final String OBJECTS = "objects";
   public static final String TRACES = "traces";
   public static final String PLACEHOLDER_OWNERS = "owners_known_only_from_references";

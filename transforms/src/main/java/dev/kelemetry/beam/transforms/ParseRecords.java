@@ -50,6 +50,16 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
     return out;
   }
 
+  static final String WITHHELD = "(raw text withheld: it may hold Secret values; find it by source and line)";
+
+  /**
+   * A record we could not parse may still be a Secret write whose values must never reach a sink, dead letters
+   * included. Text that names Secrets is withheld; the row keeps the file and line to find it.
+   */
+  static boolean mayHoldSecretValues(String raw) {
+    return raw != null && (raw.contains("Secret") || raw.contains("secrets"));
+  }
+
   static final class ParseFn extends DoFn<RawRecord, AuditRecord> {
     private static final ProgressLog PROGRESS = ProgressLog.of("records parsed");
     private final String defaultCluster;
@@ -74,7 +84,8 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
           out.get(RECORDS).outputWithTimestamp(p.record(), new Instant(p.record().requestReceivedMicros() / 1000));
         } else if (outcome instanceof ParseOutcome.Failed f) {
           deadLettered.inc();
-          out.get(DEAD_LETTERS).output(DeadLetterRow.of(raw.source(), f.line(), "ParseRecords", f.reason(), f.raw()));
+          out.get(DEAD_LETTERS).output(DeadLetterRow.of(raw.source(), f.line(), "ParseRecords", f.reason(),
+              mayHoldSecretValues(f.raw()) ? WITHHELD : f.raw()));
         } else if (outcome instanceof ParseOutcome.Filtered f) {
           filtered.inc();
           Metrics.counter(Counters.NAMESPACE, Counters.FILTERED_PREFIX + f.reason()).inc();

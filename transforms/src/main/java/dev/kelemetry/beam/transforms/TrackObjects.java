@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.transforms;
 
 import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
 import dev.kelemetry.beam.transforms.owners.ObjectSighting;
@@ -36,13 +37,15 @@ import org.joda.time.Instant;
  * computing the state after each write, the field diff, snapshots and the owner, and emits
  * <ul>
  *   <li>{@link #AUDIT_SPANS}: each request's audit span, keyed by the object's placement key (trace id still empty);
- *   <li>{@link #SIGHTINGS}: the object once per window in which it was active (and again if its owner changed).
+ *   <li>{@link #SIGHTINGS}: the object once per window in which it was active (and again if its owner changed);
+ *   <li>{@link #DEAD_LETTERS}: a request the tracker failed on, with the reason (the object's state is kept).
  * </ul>
  * The state of an object is cleared by an event-time timer {@code stateTtl} after its last request.
  */
 public final class TrackObjects extends PTransform<PCollection<KV<String, AuditRecord>>, PCollectionTuple> {
   public static final TupleTag<KV<String, SpanRow>> AUDIT_SPANS = new TupleTag<>() {};
   public static final TupleTag<KV<String, ObjectSighting>> SIGHTINGS = new TupleTag<>() {};
+  public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
 
   private final Duration window;
   private final Duration stateTtl;
@@ -73,7 +76,9 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
   public PCollectionTuple expand(PCollection<KV<String, AuditRecord>> input) {
     ObjectTracker tracker = new ObjectTracker(Redactor.withPaths(redactPaths), window.getMillis() * 1000);
     PCollectionTuple out = input.apply("TrackEachObject",
-        ParDo.of(new TrackFn(tracker, stateTtl)).withOutputTags(AUDIT_SPANS, TupleTagList.of(SIGHTINGS)));
+        ParDo.of(new TrackFn(tracker, stateTtl))
+            .withOutputTags(AUDIT_SPANS, TupleTagList.of(SIGHTINGS).and(DEAD_LETTERS)));
+    out.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class));
     out.get(AUDIT_SPANS).setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(SpanRow.class)));
     out.get(SIGHTINGS).setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class)));
     return out;
@@ -84,6 +89,7 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
     private final ObjectTracker tracker;
     private final Duration stateTtl;
     private final Counter objects = Metrics.counter(Counters.NAMESPACE, Counters.OBJECTS);
+    private final Counter failed = Metrics.counter(Counters.NAMESPACE, Counters.REQUESTS_DEAD_LETTERED);
 
     @StateId("object")
     private final StateSpec<ValueState<ObjectState>> objectSpec = StateSpecs.value(JsonCoder.of(ObjectState.class));
@@ -108,8 +114,20 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
       // (in batch, a runner may release all sorted elements of a key before it fires any timer).
       Long seen = lastSeen.read();
       ObjectState before = seen != null && timestamp.getMillis() - seen > stateTtl.getMillis() ? null : objectState.read();
-      ObjectTracker.Step step = tracker.track(before, element.getValue());
       PROGRESS.add(1);
+      ObjectTracker.Step step;
+      try {
+        step = tracker.track(before, element.getValue());
+      } catch (RuntimeException e) {
+        // A record the tracker cannot follow must not stop the run: it becomes a dead letter and the object's
+        // state stays as it was before it.
+        AuditRecord r = element.getValue();
+        failed.inc();
+        out.get(DEAD_LETTERS).output(DeadLetterRow.of(sourceFile(r.source()), sourceLine(r.source()), "TrackObjects",
+            "cannot track " + r.verb() + " of " + r.objectRef().resource() + "/" + r.objectRef().name() + ": " + e,
+            r.auditId()));
+        return;
+      }
       if (step.newIncarnation()) {
         objects.inc();
       }
@@ -120,6 +138,21 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
         out.get(SIGHTINGS).output(KV.of(step.placementKey(), step.sighting()));
       }
       expire.set(timestamp.plus(stateTtl));
+    }
+
+    /** Records carry {@code <file>:<line>}; dead letters want the two apart. */
+    static String sourceFile(String source) {
+      int colon = source.lastIndexOf(':');
+      return colon > 0 && sourceLine(source) > 0 ? source.substring(0, colon) : source;
+    }
+
+    static long sourceLine(String source) {
+      int colon = source.lastIndexOf(':');
+      try {
+        return colon > 0 ? Long.parseLong(source.substring(colon + 1)) : 0;
+      } catch (NumberFormatException e) {
+        return 0;
+      }
     }
 
     @OnTimer("expire")

@@ -12,7 +12,7 @@ final class TestRecords {
 
   static AuditRecord write(String auditId, String verb, String resource, String name, String uid, long atMicros,
       String responseObject) {
-    return new AuditRecord("c1", "test:" + auditId, auditId, "ResponseComplete", "RequestResponse", verb, "/x", "alice",
+    return new AuditRecord("c1", "test:" + auditId.replaceAll("\\D", ""), auditId, "ResponseComplete", "RequestResponse", verb, "/x", "alice",
         "", "kubectl", List.of("10.0.0.1"), new ObjectRef("apps", "v1", resource, "", "default", name, uid, ""),
         verb.equals("create") ? 201 : 200, null, atMicros, atMicros + 1000, null, responseObject);
   }

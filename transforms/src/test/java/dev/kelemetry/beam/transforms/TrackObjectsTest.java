@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
@@ -81,6 +82,27 @@ public class TrackObjectsTest {
     PCollectionTuple out = track(Duration.standardHours(1), muchLater, create);
     PAssert.that(out.get(TrackObjects.AUDIT_SPANS).apply(Values.create())).satisfies(spans -> {
       assertThat(diffsInTimeOrder(spans), contains("snapshot", "note"));
+      return null;
+    });
+    pipeline.run();
+  }
+
+  @Test
+  public void aRecordTheTrackerFailsOnIsADeadLetterAndTheObjectGoesOn() {
+    AuditRecord create = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
+    AuditRecord broken = write("2", "update", "deployments", "web", "u1", T0 + 1_000_000, "{\"metadata\": ");
+    AuditRecord scale = write("3", "update", "deployments", "web", "u1", T0 + 2_000_000, deployment("u1", 2, 12));
+    PCollectionTuple out = track(Duration.standardHours(1), create, broken, scale);
+    PAssert.that(out.get(TrackObjects.DEAD_LETTERS)).satisfies(rows -> {
+      List<DeadLetterRow> list = StreamSupport.stream(rows.spliterator(), false).toList();
+      assertThat(list.size(), equalTo(1));
+      assertThat(list.get(0).source(), equalTo("test"));
+      assertThat(list.get(0).line(), equalTo(2L));
+      assertThat(list.get(0).step(), equalTo("TrackObjects"));
+      return null;
+    });
+    PAssert.that(out.get(TrackObjects.AUDIT_SPANS).apply(Values.create())).satisfies(spans -> {
+      assertThat(diffsInTimeOrder(spans), contains("snapshot", "spec.replicas 1 -> 2"));
       return null;
     });
     pipeline.run();

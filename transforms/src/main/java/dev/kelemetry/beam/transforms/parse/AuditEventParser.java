@@ -64,7 +64,8 @@ public final class AuditEventParser {
       return out;
     }
     for (Located root : roots) {
-      collect(root.node, root.line, out, text);
+      // a document of several (YAML, concatenated JSON) is quoted alone in its dead letter, not with its neighbours
+      collect(root.node, root.line, out, roots.size() == 1 ? text : root.node.toString());
     }
     return out;
   }
