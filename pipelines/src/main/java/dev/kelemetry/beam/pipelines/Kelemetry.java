@@ -87,6 +87,9 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--redact", description = "Extra json path to redact, [resource:]path, e.g. configmaps:data.* (repeatable). Secret values are always redacted.")
     List<String> redact = new ArrayList<>();
 
+    @Option(names = "--state-ttl", defaultValue = "24h", description = "How long an object's state and owner link are kept after its last request, in event time (default: ${DEFAULT-VALUE}).")
+    String stateTtl;
+
     @Option(names = "--runner", defaultValue = "flink", description = "flink (embedded local Flink, the default) or direct (Beam's DirectRunner).")
     String runner;
   }
@@ -156,6 +159,7 @@ public final class Kelemetry implements Runnable {
       options.cluster = "demo";
       options.window = "30m";
       options.maxOwnerDepth = 10;
+      options.stateTtl = "24h";
       System.out.printf("2/3 backfilling on the %s runner...%n", runner.equals("flink") ? "embedded Flink" : runner);
       RunSummary summary = Backfills.run(config(List.of(log.toString()), output, options), runner, false);
       if (summary == null) {
@@ -191,17 +195,21 @@ public final class Kelemetry implements Runnable {
   static TracingConfig config(List<String> inputs, Path output, RunOptions run) {
     List<InputSpec> specs = new ArrayList<>();
     for (String input : inputs) {
-      int at = input.lastIndexOf('@');
-      specs.add(at > 0 ? new InputSpec(input.substring(0, at), input.substring(at + 1)) : new InputSpec(input, ""));
+      Matcher m = INPUT_WITH_CLUSTER.matcher(input);
+      specs.add(m.matches() ? new InputSpec(m.group(1), m.group(2)) : new InputSpec(input, ""));
     }
     return TracingConfig.defaults(specs, output.toString())
         .withCluster(run.cluster)
         .withWindow(parseDuration(run.window, "--window"))
         .withMaxOwnerDepth(run.maxOwnerDepth)
+        .withStateTtl(parseDuration(run.stateTtl, "--state-ttl"))
         .withRedactPaths(run.redact);
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");
+
+  /** {@code GLOB@CLUSTER}; a cluster name has no dot or slash, so {@code logs/audit@2024.log} stays a path. */
+  private static final Pattern INPUT_WITH_CLUSTER = Pattern.compile("(.+)@([A-Za-z0-9_-]+)");
 
   /** {@code 30m}, {@code 1h}, {@code 90s}, {@code 1h30m}. */
   static Duration parseDuration(String text, String option) {

@@ -46,6 +46,10 @@ public record TracingConfig(
     return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths);
   }
 
+  public TracingConfig withStateTtl(Duration ttl) {
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths);
+  }
+
   public TracingConfig withRedactPaths(List<String> paths) {
     return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths);
   }
