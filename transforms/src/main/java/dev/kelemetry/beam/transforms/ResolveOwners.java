@@ -8,22 +8,17 @@ import dev.kelemetry.beam.transforms.track.ObjectTracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
-import org.apache.beam.sdk.state.Timer;
-import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -36,15 +31,16 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * The owner tree of each cluster, window by window: which trace every active object belongs to ({@link #PLACEMENTS},
  * keyed like the audit spans) and the object spans of every object on the owner chains ({@link #OBJECT_SPANS}).
  *
- * <p>Keyed by cluster and stateful: owner links seen in earlier windows are remembered (for {@code linkTtl}), so a Pod
- * active in a window where its ReplicaSet and Deployment were quiet still hangs under both. A window is resolved when
- * the watermark passes its end, with the links known from it and earlier windows only, so batch and stream agree.
+ * <p>The sightings of each cluster and window are gathered into one element; a stateful step keyed by cluster takes
+ * these in window order and remembers owner links from earlier windows (for {@code linkTtl}), so a Pod active in a
+ * window where its ReplicaSet and Deployment were quiet still hangs under both. A window is resolved with the links
+ * known from it and earlier windows only, so batch and stream agree. Per window the work is linear in its
+ * sightings, whatever the number of windows in the run.
  */
 public final class ResolveOwners extends PTransform<PCollection<KV<String, ObjectSighting>>, PCollectionTuple> {
   public static final TupleTag<SpanRow> OBJECT_SPANS = new TupleTag<>() {};
@@ -89,8 +85,9 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
           }
         }))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class)))
+        .apply("GatherClusterWindow", GroupByKey.create())
         .apply("AcrossWindows", Window.into(new GlobalWindows()))
-        .apply("ResolvePerWindow", ParDo.of(new ResolveFn(window.getMillis() * 1000, maxDepth, linkTtl.getMillis() * 1000))
+        .apply("ResolveWindowsInOrder", ParDo.of(new ResolveFn(window.getMillis() * 1000, maxDepth, linkTtl.getMillis() * 1000))
             .withOutputTags(PLACEMENTS, TupleTagList.of(OBJECT_SPANS)));
     out.get(OBJECT_SPANS).setCoder(JsonCoder.of(SpanRow.class));
     out.get(PLACEMENTS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
@@ -104,7 +101,12 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
     }
   }
 
-  static final class ResolveFn extends DoFn<KV<String, ObjectSighting>, KV<String, String>> {
+  /**
+   * One element per cluster and window (all its sightings), in window order ({@code @RequiresTimeSortedInput}: the
+   * element time is the window's end). Only the owner links cross windows, as state; a window is resolved as its
+   * element arrives, with the links of that window and earlier ones.
+   */
+  static final class ResolveFn extends DoFn<KV<String, Iterable<ObjectSighting>>, KV<String, String>> {
     private final long windowMicros;
     private final int maxDepth;
     private final long linkTtlMicros;
@@ -112,18 +114,12 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
     private final Counter objectSpans = Metrics.counter(Counters.NAMESPACE, Counters.SPANS_PREFIX + SpanRow.KIND_OBJECT);
     private final Counter placeholders = Metrics.counter(Counters.NAMESPACE, Counters.PLACEHOLDER_OWNERS);
 
-    @StateId("pending")
-    private final StateSpec<BagState<ObjectSighting>> pendingSpec = StateSpecs.bag(JsonCoder.of(ObjectSighting.class));
-
     @StateId("known")
     private final StateSpec<MapState<String, ObjectSighting>> knownSpec =
         StateSpecs.map(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class));
 
-    @StateId("timerAt")
-    private final StateSpec<ValueState<Long>> timerAtSpec = StateSpecs.value(VarLongCoder.of());
-
-    @TimerId("resolve")
-    private final TimerSpec resolveSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @StateId("lastCleanup")
+    private final StateSpec<ValueState<Long>> lastCleanupSpec = StateSpecs.value(VarLongCoder.of());
 
     ResolveFn(long windowMicros, int maxDepth, long linkTtlMicros) {
       this.windowMicros = windowMicros;
@@ -131,46 +127,22 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
       this.linkTtlMicros = linkTtlMicros;
     }
 
-    private long windowEndMillis(long windowStartMicros) {
-      return (windowStartMicros + windowMicros) / 1000 - 1;
-    }
-
+    @RequiresTimeSortedInput
     @ProcessElement
-    public void process(@Element KV<String, ObjectSighting> kv, @StateId("pending") BagState<ObjectSighting> pending,
-        @StateId("timerAt") ValueState<Long> timerAt, @TimerId("resolve") Timer resolve) {
-      pending.add(kv.getValue());
-      long end = windowEndMillis(kv.getValue().windowStartMicros());
-      Long current = timerAt.read();
-      if (current == null || end < current) {
-        resolve.set(new Instant(end));
-        timerAt.write(end);
+    public void process(@Element KV<String, Iterable<ObjectSighting>> clusterWindow,
+        @StateId("known") MapState<String, ObjectSighting> known, @StateId("lastCleanup") ValueState<Long> lastCleanup,
+        MultiOutputReceiver out) {
+      List<ObjectSighting> active = new ArrayList<>();
+      clusterWindow.getValue().forEach(active::add);
+      if (active.isEmpty()) {
+        return;
       }
-    }
-
-    @OnTimer("resolve")
-    public void resolve(@Timestamp Instant firedAt, @StateId("pending") BagState<ObjectSighting> pending,
-        @StateId("known") MapState<String, ObjectSighting> known, @StateId("timerAt") ValueState<Long> timerAt,
-        @TimerId("resolve") Timer resolve, MultiOutputReceiver out) {
-      TreeMap<Long, List<ObjectSighting>> due = new TreeMap<>();
-      List<ObjectSighting> later = new ArrayList<>();
-      for (ObjectSighting s : pending.read()) {
-        if (windowEndMillis(s.windowStartMicros()) <= firedAt.getMillis()) {
-          due.computeIfAbsent(s.windowStartMicros(), w -> new ArrayList<>()).add(s);
-        } else {
-          later.add(s);
-        }
-      }
-      pending.clear();
-      later.forEach(pending::add);
-      for (Map.Entry<Long, List<ObjectSighting>> w : due.entrySet()) {
-        resolveWindow(w.getKey(), w.getValue(), known, out);
-      }
-      Long next = later.stream().map(s -> windowEndMillis(s.windowStartMicros())).min(Long::compare).orElse(null);
-      if (next != null) {
-        resolve.set(new Instant(next));
-        timerAt.write(next);
-      } else {
-        timerAt.clear();
+      long windowStart = active.get(0).windowStartMicros();
+      resolveWindow(windowStart, active, known, out);
+      Long cleaned = lastCleanup.read();
+      if (cleaned == null || windowStart - cleaned >= linkTtlMicros / 4) {
+        forgetOldLinks(windowStart, known); // a pass over all links, so only every quarter of the TTL
+        lastCleanup.write(windowStart);
       }
     }
 
@@ -180,8 +152,12 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
         known.put(s.objectId(), s);
       }
       String cluster = active.get(0).cluster();
-      OwnerForest.Result result = new OwnerForest(cluster, windowStart, windowMicros, maxDepth, id -> known.get(id).read())
-          .resolve(active);
+      // A link older than the TTL counts as unknown whether or not the cleanup below has removed it yet, so results
+      // do not depend on when memory is freed.
+      OwnerForest.Result result = new OwnerForest(cluster, windowStart, windowMicros, maxDepth, id -> {
+        ObjectSighting s = known.get(id).read();
+        return s != null && s.windowStartMicros() + linkTtlMicros >= windowStart ? s : null;
+      }).resolve(active);
       for (OwnerForest.Placement p : result.placements()) {
         out.get(PLACEMENTS).output(KV.of(ObjectTracker.placementKey(cluster, p.objectId(), windowStart), p.traceId()));
       }
@@ -191,7 +167,6 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
       traces.inc(result.traces());
       objectSpans.inc(result.objectSpans().size());
       placeholders.inc(result.placeholders());
-      forgetOldLinks(windowStart, known);
     }
 
     private void forgetOldLinks(long windowStart, MapState<String, ObjectSighting> known) {

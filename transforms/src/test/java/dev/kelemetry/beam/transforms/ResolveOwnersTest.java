@@ -68,6 +68,24 @@ public class ResolveOwnersTest {
   }
 
   @Test
+  public void linksOlderThanTheirTtlAreForgotten() {
+    // The ReplicaSet was last seen 3 windows before the Pod; with a 1-hour TTL its link to the Deployment is gone, so
+    // the ReplicaSet is known only from the Pod's ownerReference and becomes the root.
+    PCollectionTuple out = pipeline
+        .apply(Create.timestamped(List.of(
+                sighting("dep", "deployments", T0, null),
+                sighting("rs", "replicasets", T0, DEPLOYMENT),
+                sighting("pod", "pods", T0 + 3 * W, REPLICASET)))
+            .withCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class))))
+        .apply(ResolveOwners.inWindowsOf(Duration.standardMinutes(30)).withLinkTtl(Duration.standardHours(1)));
+    PAssert.that(out.get(ResolveOwners.PLACEMENTS)).containsInAnyOrder(
+        KV.of("c1\u0001dep\u0001" + T0, SpanIds.traceId("c1", "dep", T0)),
+        KV.of("c1\u0001rs\u0001" + T0, SpanIds.traceId("c1", "dep", T0)),
+        KV.of("c1\u0001pod\u0001" + (T0 + 3 * W), SpanIds.traceId("c1", "rs", T0 + 3 * W)));
+    pipeline.run();
+  }
+
+  @Test
   public void linksFromALaterWindowDoNotReachBackIntoAnEarlierOne() {
     // The ReplicaSet is adopted only in the second window: in the first it is its own root.
     PCollectionTuple out = pipeline
