@@ -9,6 +9,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.channels.Channels;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +112,11 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
       long bytes = file.getMetadata().sizeBytes();
       long chars = 0; // characters read, a good measure of progress through an uncompressed ASCII-heavy file
       boolean compressed = file.getCompression() != Compression.UNCOMPRESSED;
-      try (Reader reader = Channels.newReader(file.open(), StandardCharsets.UTF_8);
+      // Bytes that are not UTF-8 become U+FFFD rather than ending the file: the line holding them still gets parsed
+      // (or dead-lettered) on its own.
+      CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+      try (Reader reader = Channels.newReader(file.open(), utf8, -1);
           BufferedReader lines = new BufferedReader(reader, 1 << 16)) {
         String first = null;
         long firstLine = 0;
@@ -148,7 +155,9 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
           out.get(RECORDS).output(new RawRecord(source, firstLine, doc.toString(), cluster));
           items.inc();
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | UncheckedIOException e) {
+        // Only read failures (a truncated or corrupt .gz, a vanished file) end here; a failure downstream is not a
+        // property of the file and must surface as itself.
         read.inc();
         deadLettered.inc();
         out.get(DEAD_LETTERS).output(DeadLetterRow.of(source, line, "ReadAuditFiles",

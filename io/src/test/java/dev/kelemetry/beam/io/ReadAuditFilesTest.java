@@ -54,6 +54,24 @@ public class ReadAuditFilesTest {
   }
 
   @Test
+  public void bytesThatAreNotUtf8SpoilOnlyTheirOwnLine() throws Exception {
+    Path f = tmp.newFile("latin1.log").toPath();
+    byte[] bad = "{\"kind\":\"Event\",\"user\":\"Ren\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+    try (OutputStream o = Files.newOutputStream(f)) {
+      o.write((LINE_1 + "\n").getBytes(StandardCharsets.UTF_8));
+      o.write(bad);
+      o.write(("\n" + LINE_3 + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    PCollectionTuple out = pipeline.apply(ReadAuditFiles.from(List.of(new InputSpec(f.toString(), ""))));
+    PAssert.that(out.get(ReadAuditFiles.RECORDS)).containsInAnyOrder(
+        new RawRecord(f.toString(), 1, LINE_1, ""),
+        new RawRecord(f.toString(), 2, "{\"kind\":\"Event\",\"user\":\"Ren\ufffd\"}", ""),
+        new RawRecord(f.toString(), 3, LINE_3, ""));
+    PAssert.that(out.get(ReadAuditFiles.DEAD_LETTERS)).empty();
+    pipeline.run();
+  }
+
+  @Test
   public void gzipFilesAreReadTransparently() throws Exception {
     Path f = tmp.getRoot().toPath().resolve("audit.log.gz");
     try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(f))) {
