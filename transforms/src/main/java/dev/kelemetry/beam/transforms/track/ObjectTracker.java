@@ -81,7 +81,12 @@ public final class ObjectTracker implements Serializable {
     String uid = !s.uid().isEmpty() ? s.uid() : recordUid;
 
     // Only a successful write changes the object; reads and failures leave the stored state as it is, unparsed.
-    boolean changes = succeeded && r.isWrite();
+    // A dry run (kubectl diff, apply --dry-run=server) answers like the real write but stores nothing.
+    boolean dryRun = isDryRun(r.requestUri());
+    boolean changes = succeeded && r.isWrite() && !dryRun;
+    if (dryRun && succeeded && r.isWrite()) {
+      events.add(note(at, "dry run: the API server stored nothing"));
+    }
     JsonNode previous = changes ? s.state() : null;
     JsonNode request = changes ? parse(r.requestObject()) : null;
     JsonNode response = changes ? parse(r.responseObject()) : null;
@@ -219,6 +224,20 @@ public final class ObjectTracker implements Serializable {
       attrs.put("verbose_diff", diff.verboseLines());
       events.add(new SpanEvent(at, SpanEvent.DIFF, attrs));
     }
+  }
+
+  /** {@code dryRun=All} in the query string; the API server accepts no other value. */
+  static boolean isDryRun(String requestUri) {
+    int query = requestUri == null ? -1 : requestUri.indexOf('?');
+    if (query < 0) {
+      return false;
+    }
+    for (String param : requestUri.substring(query + 1).split("&")) {
+      if (param.equals("dryRun=All")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String resourceVersion(JsonNode object) {

@@ -84,6 +84,11 @@ public class ObjectTrackerTest {
       return this;
     }
 
+    Ev uri(String requestUri) {
+      e.put("requestURI", requestUri);
+      return this;
+    }
+
     Ev sub(String subresource) {
       ref.put("subresource", subresource);
       return this;
@@ -204,6 +209,20 @@ public class ObjectTrackerTest {
   }
 
   // ---- updates and patches ----
+
+  @Test
+  public void aDryRunChangesNothingAndSaysSo() {
+    ObjectTracker.Step create = created("d-1", 2);
+    ObjectTracker.Step dryRun = tracker.track(create.state(), deploymentEv("patch")
+        .uri("/apis/apps/v1/namespaces/prod/deployments/web?dryRun=All&fieldManager=kubectl-client-side-apply")
+        .response(deployment("d-1", "1", 9)).record());
+    assertThat(eventsNamed(dryRun, SpanEvent.DIFF), hasSize(0));
+    assertThat(eventsNamed(dryRun, SpanEvent.NOTE).get(0).attributes().get("message"),
+        equalTo("dry run: the API server stored nothing"));
+    assertThat(dryRun.state().state(), equalTo(create.state().state()));
+    ObjectTracker.Step real = tracker.track(dryRun.state(), deploymentEv("update").response(deployment("d-1", "2", 3)).record());
+    assertThat(diffLines(real), contains("spec.replicas 2 -> 3"));
+  }
 
   @Test
   public void updateWithResponseObjectGivesADiff() {
