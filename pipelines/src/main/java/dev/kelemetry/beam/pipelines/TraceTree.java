@@ -15,12 +15,12 @@ import java.util.stream.Collectors;
 public final class TraceTree {
   private TraceTree() {}
 
-  public static String render(List<SpanRow> traceSpans, int maxRequestsPerObject) {
+  public static String render(List<SpanRow> traceSpans, int maxRootRequests) {
     Map<String, List<SpanRow>> children = traceSpans.stream()
         .collect(Collectors.groupingBy(SpanRow::parentSpanId));
     StringBuilder out = new StringBuilder();
     traceSpans.stream().filter(s -> s.parentSpanId().isEmpty()).sorted(Comparator.comparing(SpanRow::name))
-        .forEach(root -> renderObject(root, children, "", out, maxRequestsPerObject));
+        .forEach(root -> renderObject(root, children, "", out, maxRootRequests));
     out.append("(requests of owned objects are in the span rows; each object above shows how many it has)\n");
     return out.toString();
   }
