@@ -122,6 +122,9 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
         long firstLine = 0;
         while ((first = lines.readLine()) != null) {
           line++;
+          if (line == 1 && first.startsWith("\uFEFF")) {
+            first = first.substring(1); // a byte-order mark, as some Windows tools write
+          }
           if (!first.isBlank()) {
             firstLine = line;
             break;

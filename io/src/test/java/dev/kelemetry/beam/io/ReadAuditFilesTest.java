@@ -72,6 +72,16 @@ public class ReadAuditFilesTest {
   }
 
   @Test
+  public void aByteOrderMarkAndWindowsLineEndsAreNotPartOfTheRecords() throws Exception {
+    Path f = tmp.newFile("windows.log").toPath();
+    Files.writeString(f, "\uFEFF" + LINE_1 + "\r\n" + LINE_3 + "\r\n");
+    PCollectionTuple out = pipeline.apply(ReadAuditFiles.from(List.of(new InputSpec(f.toString(), ""))));
+    PAssert.that(out.get(ReadAuditFiles.RECORDS)).containsInAnyOrder(
+        new RawRecord(f.toString(), 1, LINE_1, ""), new RawRecord(f.toString(), 2, LINE_3, ""));
+    pipeline.run();
+  }
+
+  @Test
   public void gzipFilesAreReadTransparently() throws Exception {
     Path f = tmp.getRoot().toPath().resolve("audit.log.gz");
     try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(f))) {
