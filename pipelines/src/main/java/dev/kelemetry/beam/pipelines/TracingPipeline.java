@@ -23,9 +23,16 @@ public final class TracingPipeline {
   /** What the graph produces, before any sink: so tests can assert on it. */
   public record Outputs(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters) {}
 
-  /** The whole graph, read top to bottom. */
+  /** The whole graph of a backfill, read top to bottom. */
   public static Outputs build(Pipeline pipeline, TracingConfig config) {
-    PCollectionTuple raw = pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs()));
+    return traceRecords(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())), config);
+  }
+
+  /**
+   * Everything after the source, the same for every source: {@code raw} holds the source's records under
+   * {@link ReadAuditFiles#RECORDS} and its dead letters under {@link ReadAuditFiles#DEAD_LETTERS}.
+   */
+  public static Outputs traceRecords(PCollectionTuple raw, TracingConfig config) {
     PCollectionTuple parsed = raw.get(ReadAuditFiles.RECORDS)
         .apply("ParseRecords", ParseRecords.withDefaultCluster(config.cluster()));
     PCollectionTuple tracked = parsed.get(ParseRecords.RECORDS)

@@ -25,6 +25,13 @@ public record ObjectState(
     String sightedOwnerUid)
     implements Serializable {
 
+  /** A state that went through a coder comes back with a JSON null node for "no body seen": that is Java null here. */
+  public ObjectState {
+    if (state != null && (state.isNull() || state.isMissingNode())) {
+      state = null;
+    }
+  }
+
   public static ObjectState empty() {
     return new ObjectState("", "", "", null, "", false, null, Long.MIN_VALUE, "");
   }
