@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import java.util.Locale;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
@@ -22,8 +23,12 @@ public final class Runners {
         return flink;
       }
       case "direct" -> {
-        PipelineOptions direct = PipelineOptionsFactory.create();
+        DirectOptions direct = PipelineOptionsFactory.as(DirectOptions.class);
         direct.setRunner(DirectRunner.class);
+        // The DirectRunner re-encodes and compares every element to catch DoFns that mutate their input; the tests
+        // keep those checks (TestPipeline), a backfill on the command line does not need them.
+        direct.setEnforceEncodability(Boolean.getBoolean("kelemetry.direct.enforce"));
+        direct.setEnforceImmutability(Boolean.getBoolean("kelemetry.direct.enforce"));
         return direct;
       }
       default -> throw new IllegalArgumentException("--runner must be flink or direct, got " + runner);
