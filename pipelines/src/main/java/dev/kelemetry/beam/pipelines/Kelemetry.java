@@ -155,11 +155,8 @@ public final class Kelemetry implements Runnable {
       WorkloadGenerator.Stats stats = generate("deployment-rollout", 1, 1, Instant.parse("2026-01-01T00:00:00Z"), log);
       System.out.printf("1/3 generated %,d audit events of a deployment rollout (create demo, scale to 4, new image, scale to 2, delete) into %s%n",
           stats.events(), log);
-      RunOptions options = new RunOptions();
-      options.cluster = "demo";
-      options.window = "30m";
-      options.maxOwnerDepth = 10;
-      options.stateTtl = "24h";
+      // the backfill's own defaults, as the command line would set them, with the demo's cluster name
+      RunOptions options = CommandLine.populateCommand(new RunOptions(), "--cluster", "demo");
       System.out.printf("2/3 backfilling on the %s runner...%n", runner.equals("flink") ? "embedded Flink" : runner);
       RunSummary summary = Backfills.run(config(List.of(log.toString()), output, options), runner, false);
       if (summary == null) {

@@ -29,6 +29,11 @@ public record ObjectRef(
     resourceVersion = nz(resourceVersion);
   }
 
+  /** {@code apps/v1}, or {@code v1} for the core group: the object's apiVersion as its manifest spells it. */
+  public String groupVersion() {
+    return apiGroup.isEmpty() ? apiVersion : apiGroup + "/" + apiVersion;
+  }
+
   public ObjectRef withName(String newName) {
     return new ObjectRef(apiGroup, apiVersion, resource, subresource, namespace, newName, uid, resourceVersion);
   }

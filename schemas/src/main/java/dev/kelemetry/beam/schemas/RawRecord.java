@@ -10,8 +10,4 @@ import java.io.Serializable;
  * @param text the text as read
  * @param cluster the cluster the source configuration names for this input, or empty
  */
-public record RawRecord(String source, long line, String text, String cluster) implements Serializable {
-  public String location() {
-    return source + ":" + line;
-  }
-}
+public record RawRecord(String source, long line, String text, String cluster) implements Serializable {}

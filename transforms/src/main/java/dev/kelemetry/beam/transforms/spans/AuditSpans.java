@@ -30,7 +30,7 @@ public final class AuditSpans {
       String resourceVersionBefore, String resourceVersionAfter, List<SpanEvent> events) {
     ObjectRef ref = r.objectRef();
     Map<String, Object> a = new TreeMap<>(SpanAttributes.forObject(r.cluster(), ref.apiGroup(),
-        ref.apiGroup().isEmpty() ? ref.apiVersion() : ref.apiGroup() + "/" + ref.apiVersion(), "", ref.resource(),
+        ref.groupVersion(), "", ref.resource(),
         ref.namespace(), ref.name(), uid));
     a.put("k8s.audit.id", r.auditId());
     a.put("k8s.audit.verb", r.verb());

@@ -146,7 +146,7 @@ public final class ObjectTracker implements Serializable {
     ObjectSighting sighting = null;
     if (newIncarnation || s.sightedWindow() != windowStart || !s.sightedOwnerUid().equals(ownerUid)) {
       sighting = new ObjectSighting(r.cluster(), objectId, uid, ref.apiGroup(),
-          apiVersion.isEmpty() ? (ref.apiGroup().isEmpty() ? ref.apiVersion() : ref.apiGroup() + "/" + ref.apiVersion()) : apiVersion,
+          apiVersion.isEmpty() ? ref.groupVersion() : apiVersion,
           kind, ref.resource(), ref.namespace(), ref.name(), windowStart, r.requestReceivedMicros(), owner, false);
     }
     String rvBefore = changes ? resourceVersion(previous) : "";
