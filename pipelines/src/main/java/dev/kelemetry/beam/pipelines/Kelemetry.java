@@ -172,7 +172,7 @@ public final class Kelemetry implements Runnable {
       List<SpanRow> trace = spans.stream().filter(s -> s.traceId().equals(deployment.traceId())).toList();
       System.out.printf("3/3 the trace of deployments/demo (trace %s, window from %s), %d spans:%n%n",
           deployment.traceId(), deployment.windowStart(), trace.size());
-      System.out.println(TraceTree.render(trace, 8));
+      System.out.println(TraceTree.render(trace, 14));
       System.out.printf("spans:        %s%ndead letters: %s%nsummary:      %s%n", output.resolve("spans"),
           output.resolve("dead_letters"), output.resolve("summary.json"));
       return 0;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.Counters;
+import dev.kelemetry.beam.transforms.track.ObjectTracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +71,10 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
     records.put("accounted_for", accountsForEveryRecord());
     root.put("input_items", get(Counters.INPUT_ITEMS));
     root.put("requests", get(Counters.REQUESTS));
+    root.put("object_states", get(Counters.STATES));
+    root.put("kubernetes_events", get(Counters.EVENTS));
+    root.put("states_already_known", get(ObjectTracker.STATE_UNCHANGED));
+    root.put("states_older_than_known", get(ObjectTracker.STATE_STALE));
     root.put("requests_without_object", get(Counters.REQUESTS_WITHOUT_OBJECT));
     root.put("requests_dead_lettered", get(Counters.REQUESTS_DEAD_LETTERED));
     root.put("objects", get(Counters.OBJECTS));
@@ -78,8 +83,9 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
     spans.put(SpanRow.KIND_OBJECT, get(Counters.SPANS_PREFIX + SpanRow.KIND_OBJECT));
     spans.put(SpanRow.KIND_AUDIT, get(Counters.SPANS_PREFIX + SpanRow.KIND_AUDIT));
     spans.put(SpanRow.KIND_EVENT, get(Counters.SPANS_PREFIX + SpanRow.KIND_EVENT));
+    spans.put(SpanRow.KIND_STATE, get(Counters.SPANS_PREFIX + SpanRow.KIND_STATE));
     root.put("owners_known_only_from_references", get(Counters.PLACEHOLDER_OWNERS));
-    root.put("audit_spans_without_placement", get(Counters.AUDIT_SPANS_WITHOUT_PLACEMENT));
+    root.put("spans_without_placement", get(Counters.SPANS_WITHOUT_PLACEMENT));
     root.put("seconds", Math.round(seconds * 10) / 10.0);
     root.put("records_per_second", seconds > 0 ? Math.round(get(Counters.RECORDS_READ) / seconds) : 0);
     return root;
@@ -93,13 +99,14 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
   public String describe() {
     return String.format(
         "records: %,d read = %,d parsed + %,d dead-lettered + %,d filtered%s%n"
-            + "requests: %,d   objects: %,d   traces: %,d%n"
-            + "spans: %,d object + %,d audit%n"
+            + "requests: %,d   object states: %,d   Kubernetes Events: %,d   objects: %,d   traces: %,d%n"
+            + "spans: %,d object + %,d audit + %,d event + %,d state%n"
             + "time: %.1f s (%,d records/s)",
         get(Counters.RECORDS_READ), get(Counters.RECORDS_PARSED), get(Counters.RECORDS_DEAD_LETTERED),
         get(Counters.RECORDS_FILTERED), accountsForEveryRecord() ? "" : "  (DOES NOT ADD UP)",
-        get(Counters.REQUESTS), get(Counters.OBJECTS), get(Counters.TRACES),
+        get(Counters.REQUESTS), get(Counters.STATES), get(Counters.EVENTS), get(Counters.OBJECTS), get(Counters.TRACES),
         get(Counters.SPANS_PREFIX + SpanRow.KIND_OBJECT), get(Counters.SPANS_PREFIX + SpanRow.KIND_AUDIT),
+        get(Counters.SPANS_PREFIX + SpanRow.KIND_EVENT), get(Counters.SPANS_PREFIX + SpanRow.KIND_STATE),
         seconds, seconds > 0 ? Math.round(get(Counters.RECORDS_READ) / seconds) : 0);
   }
 }

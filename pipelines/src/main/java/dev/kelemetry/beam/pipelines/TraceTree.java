@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * A trace as indented text: the ownership tree of object spans with their request counts, and the root object's
- * requests (with the first lines of their diffs) in time order.
+ * A trace as indented text: the ownership tree of object spans with their request and Event counts, and the root
+ * object's requests and Events (with the first lines of their diffs) in time order.
  */
 public final class TraceTree {
   private TraceTree() {}
@@ -21,8 +21,12 @@ public final class TraceTree {
     StringBuilder out = new StringBuilder();
     traceSpans.stream().filter(s -> s.parentSpanId().isEmpty()).sorted(Comparator.comparing(SpanRow::name))
         .forEach(root -> renderObject(root, children, "", out, maxRootRequests));
-    out.append("(requests of owned objects are in the span rows; each object above shows how many it has)\n");
+    out.append("(the requests and Events of owned objects are in the span rows; each object above shows how many it has)\n");
     return out.toString();
+  }
+
+  private static String plural(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   private static void renderObject(SpanRow object, Map<String, List<SpanRow>> children, String indent, StringBuilder out,
@@ -36,9 +40,19 @@ public final class TraceTree {
     if (object.attributes().containsKey("kelemetry.object.known_from")) {
       out.append("  (known from an ownerReference)");
     }
-    out.append("  [").append(requests.size()).append(requests.size() == 1 ? " request]" : " requests]").append('\n');
+    long events = requests.stream().filter(s -> s.kind().equals(SpanRow.KIND_EVENT)).count();
+    long audited = requests.stream().filter(s -> s.kind().equals(SpanRow.KIND_AUDIT)).count();
+    out.append("  [").append(plural(audited, "request"));
+    if (events > 0) {
+      out.append(", ").append(plural(events, "event"));
+    }
+    if (requests.size() > audited + events) {
+      out.append(", ").append(plural(requests.size() - audited - events, "watched version"));
+    }
+    out.append("]\n");
     for (SpanRow r : requests.subList(0, Math.min(maxRequests, requests.size()))) {
-      out.append(indent).append("  · ").append(r.startTime(), 11, 23).append("  ").append(r.name()).append('\n');
+      out.append(indent).append("  · ").append(r.startTime(), 11, 23).append("  ")
+          .append(r.kind().equals(SpanRow.KIND_EVENT) ? "Event " : "").append(r.name()).append('\n');
       for (SpanEvent e : r.events()) {
         if (e.name().equals(SpanEvent.DIFF)) {
           @SuppressWarnings("unchecked")

@@ -56,7 +56,7 @@ public class BadInputTest {
     DeadLetterRow broken = dead.stream().filter(d -> d.line() == 2).findFirst().orElseThrow();
     assertThat(broken.source(), equalTo(log.toString()));
     assertThat(broken.reason(), containsString("invalid JSON"));
-    assertThat(dead.stream().filter(d -> d.line() == 3).findFirst().orElseThrow().reason(), containsString("kind Pod"));
+    assertThat(dead.stream().filter(d -> d.line() == 3).findFirst().orElseThrow().reason(), containsString("no timestamp"));
     assertThat(dead.stream().filter(d -> d.line() == 5).findFirst().orElseThrow().reason(), containsString("auditID"));
     DeadLetterRow cut = dead.stream().filter(d -> d.line() == 6).findFirst().orElseThrow();
     assertThat(cut.raw().length(), lessThanOrEqualTo(DeadLetterRow.MAX_RAW_CHARS));

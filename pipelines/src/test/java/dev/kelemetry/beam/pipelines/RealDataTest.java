@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.kelemetry.beam.schemas.Rows;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -25,8 +29,8 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * Every file of real data others wrote goes through the whole pipeline: each record ends parsed, dead-lettered with a
- * reason, or filtered, and the counters add up. Formats this issue does not read yet (GKE LogEntry, Kubernetes Events,
- * object dumps) must come out as dead letters that say so, never as a crash or a silent drop.
+ * reason, or filtered, and the counters add up. Formats not read yet (GKE LogEntry) must come out as dead letters that
+ * say so, never as a crash or a silent drop.
  */
 public class RealDataTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -65,17 +69,33 @@ public class RealDataTest {
     // audit2rbac holds only discovery calls and collection lists: all filtered, counted in the next test
     Set<String> audit2rbacOnlyCollections = Set.of(real.resolve("audit2rbac/demo.log").toString());
     Set<String> auditIds = spans.stream().map(s -> String.valueOf(s.attributes().get("k8s.audit.id"))).collect(Collectors.toSet());
+    Set<String> versions = spans.stream().filter(s -> s.kind().equals(SpanRow.KIND_STATE))
+        .map(s -> s.uid() + "@" + s.attributes().get("kelemetry.state.resource_version")).collect(Collectors.toSet());
     try (Stream<Path> files = Files.walk(real)) {
       for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".md")).toList()) {
         if (audit2rbacOnlyCollections.contains(f.toString()) || seen.contains(f.toString())) {
           continue;
         }
-        // A file may repeat another file's request (same auditID): deduplication keeps one span for both.
-        List<String> ids = lines(f).filter(l -> !l.isBlank())
-            .map(l -> dev.kelemetry.beam.schemas.Rows.fromJson(l, com.fasterxml.jackson.databind.JsonNode.class))
-            .map(n -> n.path("auditID").asText()).toList();
-        assertThat("nothing came out of " + f, !ids.isEmpty() && auditIds.containsAll(ids), is(true));
+        // A file may repeat another file's request (same auditID) or object version (same uid and resourceVersion):
+        // deduplication keeps one span for both.
+        for (JsonNode doc : documents(f)) {
+          String id = doc.has("auditID") ? doc.path("auditID").asText()
+              : doc.path("metadata").path("uid").asText() + "@" + doc.path("metadata").path("resourceVersion").asText();
+          assertThat("nothing came out of " + f + " for " + id, auditIds.contains(id) || versions.contains(id), is(true));
+        }
       }
+    }
+  }
+
+  /** Every JSON or YAML document of a file (JSON lines are YAML documents too, one per line). */
+  private static List<JsonNode> documents(Path f) throws java.io.IOException {
+    String text = Files.readString(f);
+    if (text.strip().startsWith("{")) {
+      return lines(f).filter(l -> !l.isBlank()).map(l -> Rows.fromJson(l, JsonNode.class)).toList();
+    }
+    YAMLMapper yaml = new YAMLMapper();
+    try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(text)) {
+      return it.readAll().stream().filter(n -> n != null && n.isObject()).toList();
     }
   }
 
@@ -105,10 +125,15 @@ public class RealDataTest {
     DeadLetterRow gke = deadLetters.stream().filter(d -> d.source().endsWith("container_recorder_test_1_1.yaml"))
         .findFirst().orElseThrow();
     assertThat(gke.reason(), containsString("Cloud Logging LogEntry"));
-    DeadLetterRow event = deadLetters.stream().filter(d -> d.source().endsWith("deployment-2-pods.yaml"))
-        .filter(d -> d.reason().contains("Kubernetes Event")).findFirst().orElseThrow();
-    assertThat(event.line(), greaterThan(1L));
-    assertThat(event.raw(), containsString("involvedObject"));
+  }
+
+  @Test
+  public void kspanEventsAndObjectStatesAreReadNotDeadLettered() {
+    assertThat(deadLetters.stream().filter(d -> d.source().contains("kspan")).toList(), is(empty()));
+    List<SpanRow> fromKspan = spans.stream()
+        .filter(s -> String.valueOf(s.attributes().get("kelemetry.source")).contains("kspan")).toList();
+    assertThat(fromKspan.stream().filter(s -> s.kind().equals(SpanRow.KIND_EVENT)).count(), equalTo(19L));
+    assertThat(fromKspan.stream().filter(s -> s.kind().equals(SpanRow.KIND_STATE)).count(), equalTo(7L));
   }
 
   @Test

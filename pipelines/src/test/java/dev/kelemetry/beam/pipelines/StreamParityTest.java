@@ -12,7 +12,7 @@ import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
 import dev.kelemetry.beam.transforms.coders.RecordCoders;
-import dev.kelemetry.beam.transforms.parse.AuditEventParser;
+import dev.kelemetry.beam.transforms.parse.RecordParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -125,6 +125,6 @@ public class StreamParityTest {
   private static long receivedMillis(String line) {
     String field = "\"requestReceivedTimestamp\":\"";
     int at = line.indexOf(field) + field.length();
-    return AuditEventParser.micros(line.substring(at, line.indexOf('"', at))) / 1000;
+    return RecordParser.micros(line.substring(at, line.indexOf('"', at))) / 1000;
   }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
  * names; schemas/bigquery/spans.json is the schema). Times are RFC 3339 UTC strings with microseconds, which both
  * BigQuery and DuckDB read as TIMESTAMP.
  *
- * @param kind {@code object}, {@code audit} or {@code event}
+ * @param kind {@code object}, {@code audit}, {@code event} or {@code state} (an object version seen by a watch or a dump)
  * @param parentSpanId empty for the root span of a trace
  * @param attributes flat key/value attributes (strings, numbers, booleans, lists of strings)
  * @param events span events: diffs, snapshots, errors, notes
@@ -45,6 +45,7 @@ public record SpanRow(
   public static final String KIND_OBJECT = "object";
   public static final String KIND_AUDIT = "audit";
   public static final String KIND_EVENT = "event";
+  public static final String KIND_STATE = "state";
 
   public static final String STATUS_OK = "ok";
   public static final String STATUS_ERROR = "error";

@@ -45,7 +45,7 @@ public final class BuildSpans extends PTransform<PCollectionTuple, PCollection<S
 
   /** What this transform reads: the tracker's audit spans and the resolver's placements and object spans. */
   public static PCollectionTuple inputs(PCollectionTuple tracked, PCollectionTuple resolved) {
-    return PCollectionTuple.of(TrackObjects.AUDIT_SPANS, tracked.get(TrackObjects.AUDIT_SPANS))
+    return PCollectionTuple.of(TrackObjects.SPAN_DRAFTS, tracked.get(TrackObjects.SPAN_DRAFTS))
         .and(ResolveOwners.PLACEMENTS, resolved.get(ResolveOwners.PLACEMENTS))
         .and(ResolveOwners.OBJECT_SPANS, resolved.get(ResolveOwners.OBJECT_SPANS));
   }
@@ -53,7 +53,7 @@ public final class BuildSpans extends PTransform<PCollectionTuple, PCollection<S
   @Override
   public PCollection<SpanRow> expand(PCollectionTuple input) {
     PCollection<SpanRow> audit = KeyedPCollectionTuple
-        .of(DRAFTS, input.get(TrackObjects.AUDIT_SPANS).apply("WindowAuditSpans", Window.into(FixedWindows.of(window))))
+        .of(DRAFTS, input.get(TrackObjects.SPAN_DRAFTS).apply("WindowAuditSpans", Window.into(FixedWindows.of(window))))
         .and(TRACES, input.get(ResolveOwners.PLACEMENTS).apply("WindowPlacements", Window.into(FixedWindows.of(window))))
         .apply("JoinPlacements", CoGroupByKey.create())
         .apply("SetTraceIds", ParDo.of(new SetTraceIds()))
@@ -64,9 +64,8 @@ public final class BuildSpans extends PTransform<PCollectionTuple, PCollection<S
   }
 
   static final class SetTraceIds extends DoFn<KV<String, CoGbkResult>, SpanRow> {
-    private static final ProgressLog PROGRESS = ProgressLog.of("audit spans built");
-    private final Counter auditCount = Metrics.counter(Counters.NAMESPACE, Counters.SPANS_PREFIX + SpanRow.KIND_AUDIT);
-    private final Counter unplaced = Metrics.counter(Counters.NAMESPACE, Counters.AUDIT_SPANS_WITHOUT_PLACEMENT);
+    private static final ProgressLog PROGRESS = ProgressLog.of("spans built");
+    private final Counter unplaced = Metrics.counter(Counters.NAMESPACE, Counters.SPANS_WITHOUT_PLACEMENT);
 
     @ProcessElement
     public void process(@Element KV<String, CoGbkResult> joined, OutputReceiver<SpanRow> out) {
@@ -79,7 +78,7 @@ public final class BuildSpans extends PTransform<PCollectionTuple, PCollection<S
           String[] key = joined.getKey().split("\u0001", -1);
           id = SpanIds.traceId(key[0], key[1], Long.parseLong(key[2]));
         }
-        auditCount.inc();
+        Metrics.counter(Counters.NAMESPACE, Counters.SPANS_PREFIX + draft.kind()).inc();
         PROGRESS.add(1);
         out.output(AuditSpans.inTrace(draft, id));
       }

@@ -14,12 +14,15 @@ public final class Counters {
   public static final String RECORDS_DEAD_LETTERED = "records_dead_lettered";
   public static final String RECORDS_FILTERED = "records_filtered";
   public static final String FILTERED_PREFIX = "filtered_";
+  /** Records after deduplication, by origin: audited requests, object versions seen, Event occurrences. */
   public static final String REQUESTS = "requests";
+  public static final String STATES = "states";
+  public static final String EVENTS = "events";
   public static final String REQUESTS_WITHOUT_OBJECT = "requests_without_object";
   public static final String REQUESTS_DEAD_LETTERED = "requests_dead_lettered";
   public static final String OBJECTS = "objects";
   public static final String TRACES = "traces";
   public static final String PLACEHOLDER_OWNERS = "owners_known_only_from_references";
   public static final String SPANS_PREFIX = "spans_";
-  public static final String AUDIT_SPANS_WITHOUT_PLACEMENT = "audit_spans_without_placement";
+  public static final String SPANS_WITHOUT_PLACEMENT = "spans_without_placement";
 }

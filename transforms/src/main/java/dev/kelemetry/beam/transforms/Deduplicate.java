@@ -1,6 +1,6 @@
 package dev.kelemetry.beam.transforms;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -18,15 +18,17 @@ import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
 /**
- * One record per API request: the stages of a request (RequestReceived, ResponseStarted, ResponseComplete, Panic)
- * and exact repeats share an auditID; the last stage carries the most, so it stays (ResponseComplete, or the last
- * stage seen for requests that never complete, like long watches).
+ * One record per API request, object version and Event occurrence. The stages of a request (RequestReceived,
+ * ResponseStarted, ResponseComplete, Panic) and exact repeats share an auditID; the last stage carries the most, so it
+ * stays (ResponseComplete, or the last stage seen for requests that never complete, like long watches). An object
+ * version seen by two watches or a re-list, and an Event seen in the audit log and by a watch, share their
+ * {@link ControlPlaneRecord#id()} and event time in the same way.
  *
  * <p>All stages of a request carry the same requestReceivedTimestamp, which is the element time, so a window of any
  * size holds all of them. The output keeps that time (EARLIEST) and returns to the global window, where the object
  * tracker keeps its state across windows.
  */
-public final class Deduplicate extends PTransform<PCollection<AuditRecord>, PCollection<AuditRecord>> {
+public final class Deduplicate extends PTransform<PCollection<ControlPlaneRecord>, PCollection<ControlPlaneRecord>> {
   private final Duration window;
 
   private Deduplicate(Duration window) {
@@ -38,11 +40,11 @@ public final class Deduplicate extends PTransform<PCollection<AuditRecord>, PCol
   }
 
   @Override
-  public PCollection<AuditRecord> expand(PCollection<AuditRecord> records) {
+  public PCollection<ControlPlaneRecord> expand(PCollection<ControlPlaneRecord> records) {
     return records
         .apply("KeyByAuditId", ParDo.of(new KeyByAuditId()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), records.getCoder()))
-        .apply("WindowByRequestTime", Window.<KV<String, AuditRecord>>into(FixedWindows.of(window))
+        .apply("WindowByRequestTime", Window.<KV<String, ControlPlaneRecord>>into(FixedWindows.of(window))
             .withTimestampCombiner(TimestampCombiner.EARLIEST))
         .apply("KeepLastStage", Combine.perKey(new KeepLastStage()))
         .apply("CountRequests", ParDo.of(new CountRequests()))
@@ -51,8 +53,8 @@ public final class Deduplicate extends PTransform<PCollection<AuditRecord>, PCol
   }
 
   /** The record to keep of two for one auditID; deterministic whatever the arrival order. */
-  static AuditRecord later(AuditRecord a, AuditRecord b) {
-    int byStage = Integer.compare(AuditRecord.stageRank(a.stage()), AuditRecord.stageRank(b.stage()));
+  static ControlPlaneRecord later(ControlPlaneRecord a, ControlPlaneRecord b) {
+    int byStage = Integer.compare(ControlPlaneRecord.stageRank(a.stage()), ControlPlaneRecord.stageRank(b.stage()));
     if (byStage != 0) {
       return byStage > 0 ? a : b;
     }
@@ -63,26 +65,32 @@ public final class Deduplicate extends PTransform<PCollection<AuditRecord>, PCol
     return a.source().compareTo(b.source()) <= 0 ? a : b;
   }
 
-  static final class KeepLastStage extends Combine.BinaryCombineFn<AuditRecord> {
+  static final class KeepLastStage extends Combine.BinaryCombineFn<ControlPlaneRecord> {
     @Override
-    public AuditRecord apply(AuditRecord a, AuditRecord b) {
+    public ControlPlaneRecord apply(ControlPlaneRecord a, ControlPlaneRecord b) {
       return later(a, b);
     }
   }
 
-  static final class KeyByAuditId extends DoFn<AuditRecord, KV<String, AuditRecord>> {
+  static final class KeyByAuditId extends DoFn<ControlPlaneRecord, KV<String, ControlPlaneRecord>> {
     @ProcessElement
-    public void process(@Element AuditRecord r, OutputReceiver<KV<String, AuditRecord>> out) {
-      out.output(KV.of(r.cluster() + "\u0001" + r.auditId(), r));
+    public void process(@Element ControlPlaneRecord r, OutputReceiver<KV<String, ControlPlaneRecord>> out) {
+      out.output(KV.of(r.cluster() + "\u0001" + r.origin() + "\u0001" + r.id(), r));
     }
   }
 
-  static final class CountRequests extends DoFn<KV<String, AuditRecord>, AuditRecord> {
+  static final class CountRequests extends DoFn<KV<String, ControlPlaneRecord>, ControlPlaneRecord> {
     private final Counter requests = Metrics.counter(Counters.NAMESPACE, Counters.REQUESTS);
+    private final Counter states = Metrics.counter(Counters.NAMESPACE, Counters.STATES);
+    private final Counter events = Metrics.counter(Counters.NAMESPACE, Counters.EVENTS);
 
     @ProcessElement
-    public void process(@Element KV<String, AuditRecord> kv, OutputReceiver<AuditRecord> out) {
-      requests.inc();
+    public void process(@Element KV<String, ControlPlaneRecord> kv, OutputReceiver<ControlPlaneRecord> out) {
+      switch (kv.getValue().origin()) {
+        case ControlPlaneRecord.STATE -> states.inc();
+        case ControlPlaneRecord.EVENT -> events.inc();
+        default -> requests.inc();
+      }
       out.output(kv.getValue());
     }
   }

@@ -1,6 +1,6 @@
 package dev.kelemetry.beam.transforms;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -19,7 +19,7 @@ import org.apache.beam.sdk.values.PCollection;
  * named (a create seen only at its RequestReceived stage) has no object to hang under: it is counted as
  * {@code requests_without_object}.
  */
-public final class KeyByObject extends PTransform<PCollection<AuditRecord>, PCollection<KV<String, AuditRecord>>> {
+public final class KeyByObject extends PTransform<PCollection<ControlPlaneRecord>, PCollection<KV<String, ControlPlaneRecord>>> {
   public static KeyByObject create() {
     return new KeyByObject();
   }
@@ -29,12 +29,12 @@ public final class KeyByObject extends PTransform<PCollection<AuditRecord>, PCol
   }
 
   @Override
-  public PCollection<KV<String, AuditRecord>> expand(PCollection<AuditRecord> records) {
-    return records.apply("KeyByObjectName", ParDo.of(new DoFn<AuditRecord, KV<String, AuditRecord>>() {
+  public PCollection<KV<String, ControlPlaneRecord>> expand(PCollection<ControlPlaneRecord> records) {
+    return records.apply("KeyByObjectName", ParDo.of(new DoFn<ControlPlaneRecord, KV<String, ControlPlaneRecord>>() {
       private final Counter withoutObject = Metrics.counter(Counters.NAMESPACE, Counters.REQUESTS_WITHOUT_OBJECT);
 
       @ProcessElement
-      public void process(@Element AuditRecord r, OutputReceiver<KV<String, AuditRecord>> out) {
+      public void process(@Element ControlPlaneRecord r, OutputReceiver<KV<String, ControlPlaneRecord>> out) {
         if (r.objectRef().name().isEmpty()) {
           // a create whose only stage in the log is RequestReceived: the name was never recorded
           withoutObject.inc();

@@ -1,11 +1,11 @@
 package dev.kelemetry.beam.transforms;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
 import dev.kelemetry.beam.transforms.coders.RecordCoders;
-import dev.kelemetry.beam.transforms.parse.AuditEventParser;
+import dev.kelemetry.beam.transforms.parse.RecordParser;
 import dev.kelemetry.beam.transforms.parse.ParseOutcome;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
@@ -20,11 +20,11 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Instant;
 
 /**
- * Every known input envelope to {@link AuditRecord}s, stamped with their request time; everything else to dead
+ * Every known input envelope to {@link ControlPlaneRecord}s, stamped with their request time; everything else to dead
  * letters. Counts each record read as parsed, dead-lettered or filtered (by reason), so the three add up to read.
  */
 public final class ParseRecords extends PTransform<PCollection<RawRecord>, PCollectionTuple> {
-  public static final TupleTag<AuditRecord> RECORDS = new TupleTag<>() {};
+  public static final TupleTag<ControlPlaneRecord> RECORDS = new TupleTag<>() {};
   public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
 
   private final String defaultCluster;
@@ -60,7 +60,7 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
     return raw != null && (raw.contains("Secret") || raw.contains("secrets"));
   }
 
-  static final class ParseFn extends DoFn<RawRecord, AuditRecord> {
+  static final class ParseFn extends DoFn<RawRecord, ControlPlaneRecord> {
     private static final ProgressLog PROGRESS = ProgressLog.of("records parsed");
     private final String defaultCluster;
     private final Counter read = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_READ);
@@ -75,7 +75,7 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
     @ProcessElement
     public void process(@Element RawRecord raw, MultiOutputReceiver out) {
       String cluster = raw.cluster() == null || raw.cluster().isEmpty() ? defaultCluster : raw.cluster();
-      List<ParseOutcome> outcomes = new AuditEventParser(cluster, raw.source()).parse(raw.text(), raw.line());
+      List<ParseOutcome> outcomes = new RecordParser(cluster, raw.source()).parse(raw.text(), raw.line());
       PROGRESS.add(outcomes.size());
       for (ParseOutcome outcome : outcomes) {
         read.inc();

@@ -1,6 +1,6 @@
 package dev.kelemetry.beam.transforms;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
@@ -33,17 +33,19 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Stateful per object: follows each object through its requests in request-time order ({@code @RequiresTimeSortedInput}),
- * computing the state after each write, the field diff, snapshots and the owner, and emits
+ * Stateful per object: follows each object through its records in event-time order ({@code @RequiresTimeSortedInput}):
+ * audited requests, states seen by watches or dumps, and Events about it. Computes the state after each write, the
+ * field diff, snapshots and the owner, and emits
  * <ul>
- *   <li>{@link #AUDIT_SPANS}: each request's audit span, keyed by the object's placement key (trace id still empty);
+ *   <li>{@link #SPAN_DRAFTS}: the span of each request, new object version and Event, keyed by the object's placement
+ *       key (trace id still empty);
  *   <li>{@link #SIGHTINGS}: the object once per window in which it was active (and again if its owner changed);
  *   <li>{@link #DEAD_LETTERS}: a request the tracker failed on, with the reason (the object's state is kept).
  * </ul>
  * The state of an object is cleared by an event-time timer {@code stateTtl} after its last request.
  */
-public final class TrackObjects extends PTransform<PCollection<KV<String, AuditRecord>>, PCollectionTuple> {
-  public static final TupleTag<KV<String, SpanRow>> AUDIT_SPANS = new TupleTag<>() {};
+public final class TrackObjects extends PTransform<PCollection<KV<String, ControlPlaneRecord>>, PCollectionTuple> {
+  public static final TupleTag<KV<String, SpanRow>> SPAN_DRAFTS = new TupleTag<>() {};
   public static final TupleTag<KV<String, ObjectSighting>> SIGHTINGS = new TupleTag<>() {};
   public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
 
@@ -73,18 +75,18 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
   }
 
   @Override
-  public PCollectionTuple expand(PCollection<KV<String, AuditRecord>> input) {
+  public PCollectionTuple expand(PCollection<KV<String, ControlPlaneRecord>> input) {
     ObjectTracker tracker = new ObjectTracker(Redactor.withPaths(redactPaths), window.getMillis() * 1000);
     PCollectionTuple out = input.apply("TrackEachObject",
         ParDo.of(new TrackFn(tracker, stateTtl))
-            .withOutputTags(AUDIT_SPANS, TupleTagList.of(SIGHTINGS).and(DEAD_LETTERS)));
+            .withOutputTags(SPAN_DRAFTS, TupleTagList.of(SIGHTINGS).and(DEAD_LETTERS)));
     out.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class));
-    out.get(AUDIT_SPANS).setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(SpanRow.class)));
+    out.get(SPAN_DRAFTS).setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(SpanRow.class)));
     out.get(SIGHTINGS).setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class)));
     return out;
   }
 
-  static final class TrackFn extends DoFn<KV<String, AuditRecord>, KV<String, SpanRow>> {
+  static final class TrackFn extends DoFn<KV<String, ControlPlaneRecord>, KV<String, SpanRow>> {
     private static final ProgressLog PROGRESS = ProgressLog.of("requests tracked");
     private final ObjectTracker tracker;
     private final Duration stateTtl;
@@ -107,7 +109,7 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
 
     @RequiresTimeSortedInput
     @ProcessElement
-    public void process(@Element KV<String, AuditRecord> element, @Timestamp Instant timestamp,
+    public void process(@Element KV<String, ControlPlaneRecord> element, @Timestamp Instant timestamp,
         @StateId("object") ValueState<ObjectState> objectState, @StateId("lastSeen") ValueState<Long> lastSeen,
         @TimerId("expire") Timer expire, MultiOutputReceiver out) {
       // The timer frees memory; this check makes expiry exact wherever timers fire relative to sorted input
@@ -116,28 +118,41 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, AuditR
       ObjectState before = seen != null && timestamp.getMillis() - seen > stateTtl.getMillis() ? null : objectState.read();
       PROGRESS.add(1);
       ObjectTracker.Step step;
+      ControlPlaneRecord record = element.getValue();
       try {
-        step = tracker.track(before, element.getValue());
+        step = switch (record.origin()) {
+          case ControlPlaneRecord.STATE -> tracker.observe(before, record);
+          case ControlPlaneRecord.EVENT -> tracker.place(before, record);
+          default -> tracker.track(before, record);
+        };
       } catch (RuntimeException e) {
         // A record the tracker cannot follow must not stop the run: it becomes a dead letter and the object's
         // state stays as it was before it.
-        AuditRecord r = element.getValue();
+        ControlPlaneRecord r = element.getValue();
         failed.inc();
         out.get(DEAD_LETTERS).output(DeadLetterRow.of(sourceFile(r.source()), sourceLine(r.source()), "TrackObjects",
-            "cannot track " + r.verb() + " of " + r.objectRef().resource() + "/" + r.objectRef().name() + ": " + e,
-            r.auditId()));
+            "cannot track " + (r.isAudit() ? r.verb() : r.origin()) + " of " + r.objectRef().resource() + "/"
+                + r.objectRef().name() + ": " + e,
+            r.id()));
         return;
       }
       if (step.newIncarnation()) {
         objects.inc();
       }
-      objectState.write(step.state());
-      lastSeen.write(timestamp.getMillis());
-      out.get(AUDIT_SPANS).output(KV.of(step.placementKey(), step.auditSpan()));
+      if (step.skipped() != null) {
+        Metrics.counter(Counters.NAMESPACE, step.skipped()).inc();
+      }
+      if (step.span() != null) {
+        out.get(SPAN_DRAFTS).output(KV.of(step.placementKey(), step.span()));
+      }
       if (step.sighting() != null) {
         out.get(SIGHTINGS).output(KV.of(step.placementKey(), step.sighting()));
       }
-      expire.set(timestamp.plus(stateTtl));
+      if (step.state() != null && step.state() != before) {
+        objectState.write(step.state());
+        lastSeen.write(timestamp.getMillis());
+        expire.set(timestamp.plus(stateTtl));
+      }
     }
 
     /** Records carry {@code <file>:<line>}; dead letters want the two apart. */

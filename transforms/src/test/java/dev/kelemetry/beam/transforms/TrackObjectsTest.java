@@ -7,7 +7,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -33,12 +33,12 @@ import org.junit.Test;
 public class TrackObjectsTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
-  private PCollectionTuple track(Duration ttl, AuditRecord... arrivalOrder) {
-    List<TimestampedValue<AuditRecord>> values = new ArrayList<>();
-    for (AuditRecord r : arrivalOrder) {
+  private PCollectionTuple track(Duration ttl, ControlPlaneRecord... arrivalOrder) {
+    List<TimestampedValue<ControlPlaneRecord>> values = new ArrayList<>();
+    for (ControlPlaneRecord r : arrivalOrder) {
       values.add(TimestampedValue.of(r, new Instant(r.requestReceivedMicros() / 1000)));
     }
-    PCollection<AuditRecord> records = pipeline.apply(Create.timestamped(values).withCoder(RecordCoders.audit()));
+    PCollection<ControlPlaneRecord> records = pipeline.apply(Create.timestamped(values).withCoder(RecordCoders.audit()));
     return records.apply(KeyByObject.create())
         .apply(TrackObjects.inWindowsOf(Duration.standardMinutes(30)).withStateTtl(ttl));
   }
@@ -64,11 +64,11 @@ public class TrackObjectsTest {
 
   @Test
   public void diffsFollowRequestTimeEvenWhenRecordsArriveShuffled() {
-    AuditRecord create = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
-    AuditRecord scaleTo2 = write("2", "update", "deployments", "web", "u1", T0 + 5_000_000, deployment("u1", 2, 11));
-    AuditRecord scaleTo3 = write("3", "update", "deployments", "web", "u1", T0 + 9_000_000, deployment("u1", 3, 12));
+    ControlPlaneRecord create = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
+    ControlPlaneRecord scaleTo2 = write("2", "update", "deployments", "web", "u1", T0 + 5_000_000, deployment("u1", 2, 11));
+    ControlPlaneRecord scaleTo3 = write("3", "update", "deployments", "web", "u1", T0 + 9_000_000, deployment("u1", 3, 12));
     PCollectionTuple out = track(Duration.standardHours(1), scaleTo3, create, scaleTo2);
-    PAssert.that(out.get(TrackObjects.AUDIT_SPANS).apply(Values.create())).satisfies(spans -> {
+    PAssert.that(out.get(TrackObjects.SPAN_DRAFTS).apply(Values.create())).satisfies(spans -> {
       assertThat(diffsInTimeOrder(spans), contains("snapshot", "spec.replicas 1 -> 2", "spec.replicas 2 -> 3"));
       return null;
     });
@@ -77,10 +77,10 @@ public class TrackObjectsTest {
 
   @Test
   public void stateExpiresAfterTheTtlSoALaterWriteHasNothingToDiffAgainst() {
-    AuditRecord create = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
-    AuditRecord muchLater = write("2", "update", "deployments", "web", "u1", T0 + 7_200_000_000L, deployment("u1", 2, 11));
+    ControlPlaneRecord create = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
+    ControlPlaneRecord muchLater = write("2", "update", "deployments", "web", "u1", T0 + 7_200_000_000L, deployment("u1", 2, 11));
     PCollectionTuple out = track(Duration.standardHours(1), muchLater, create);
-    PAssert.that(out.get(TrackObjects.AUDIT_SPANS).apply(Values.create())).satisfies(spans -> {
+    PAssert.that(out.get(TrackObjects.SPAN_DRAFTS).apply(Values.create())).satisfies(spans -> {
       assertThat(diffsInTimeOrder(spans), contains("snapshot", "note"));
       return null;
     });
@@ -89,9 +89,9 @@ public class TrackObjectsTest {
 
   @Test
   public void aRecordTheTrackerFailsOnIsADeadLetterAndTheObjectGoesOn() {
-    AuditRecord create = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
-    AuditRecord broken = write("2", "update", "deployments", "web", "u1", T0 + 1_000_000, "{\"metadata\": ");
-    AuditRecord scale = write("3", "update", "deployments", "web", "u1", T0 + 2_000_000, deployment("u1", 2, 12));
+    ControlPlaneRecord create = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
+    ControlPlaneRecord broken = write("2", "update", "deployments", "web", "u1", T0 + 1_000_000, "{\"metadata\": ");
+    ControlPlaneRecord scale = write("3", "update", "deployments", "web", "u1", T0 + 2_000_000, deployment("u1", 2, 12));
     PCollectionTuple out = track(Duration.standardHours(1), create, broken, scale);
     PAssert.that(out.get(TrackObjects.DEAD_LETTERS)).satisfies(rows -> {
       List<DeadLetterRow> list = StreamSupport.stream(rows.spliterator(), false).toList();
@@ -101,7 +101,7 @@ public class TrackObjectsTest {
       assertThat(list.get(0).step(), equalTo("TrackObjects"));
       return null;
     });
-    PAssert.that(out.get(TrackObjects.AUDIT_SPANS).apply(Values.create())).satisfies(spans -> {
+    PAssert.that(out.get(TrackObjects.SPAN_DRAFTS).apply(Values.create())).satisfies(spans -> {
       assertThat(diffsInTimeOrder(spans), contains("snapshot", "spec.replicas 1 -> 2"));
       return null;
     });
@@ -110,9 +110,9 @@ public class TrackObjectsTest {
 
   @Test
   public void oneSightingPerObjectAndWindow() {
-    AuditRecord a = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
-    AuditRecord b = write("2", "update", "deployments", "web", "u1", T0 + 1_000_000, deployment("u1", 2, 11));
-    AuditRecord nextWindow = write("3", "update", "deployments", "web", "u1", T0 + 1_900_000_000L, deployment("u1", 3, 12));
+    ControlPlaneRecord a = write("1", "create", "deployments", "web", "", T0, deployment("u1", 1, 10));
+    ControlPlaneRecord b = write("2", "update", "deployments", "web", "u1", T0 + 1_000_000, deployment("u1", 2, 11));
+    ControlPlaneRecord nextWindow = write("3", "update", "deployments", "web", "u1", T0 + 1_900_000_000L, deployment("u1", 3, 12));
     PCollectionTuple out = track(Duration.standardHours(1), a, b, nextWindow);
     PAssert.that(out.get(TrackObjects.SIGHTINGS).apply(Values.create())).satisfies(sightings -> {
       List<Long> windows = StreamSupport.stream(sightings.spliterator(), false)

@@ -1,6 +1,6 @@
 package dev.kelemetry.beam.pipelines.bench;
 
-import dev.kelemetry.beam.transforms.parse.AuditEventParser;
+import dev.kelemetry.beam.transforms.parse.RecordParser;
 import dev.kelemetry.beam.transforms.parse.ParseOutcome;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,7 +31,7 @@ public final class ParseCeiling {
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       Thread t = new Thread(() -> {
-        AuditEventParser parser = new AuditEventParser("bench", file.toString());
+        RecordParser parser = new RecordParser("bench", file.toString());
         try {
           for (List<String> batch = batches.take(); batch != END; batch = batches.take()) {
             for (String line : batch) {

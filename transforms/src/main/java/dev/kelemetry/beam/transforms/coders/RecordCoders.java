@@ -1,6 +1,6 @@
 package dev.kelemetry.beam.transforms.coders;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.RawRecord;
 import java.io.IOException;
@@ -32,8 +32,8 @@ public final class RecordCoders {
     return RawRecordCoder.INSTANCE;
   }
 
-  public static AuditRecordCoder audit() {
-    return AuditRecordCoder.INSTANCE;
+  public static ControlPlaneRecordCoder audit() {
+    return ControlPlaneRecordCoder.INSTANCE;
   }
 
   public static final class RawRecordCoder extends AtomicCoder<RawRecord> {
@@ -53,12 +53,12 @@ public final class RecordCoders {
     }
   }
 
-  public static final class AuditRecordCoder extends AtomicCoder<AuditRecord> {
-    private static final AuditRecordCoder INSTANCE = new AuditRecordCoder();
+  public static final class ControlPlaneRecordCoder extends AtomicCoder<ControlPlaneRecord> {
+    private static final ControlPlaneRecordCoder INSTANCE = new ControlPlaneRecordCoder();
 
     @Override
-    public void encode(AuditRecord r, OutputStream out) throws IOException {
-      for (String s : List.of(r.cluster(), r.source(), r.auditId(), r.stage(), r.level(), r.verb(), r.requestUri(),
+    public void encode(ControlPlaneRecord r, OutputStream out) throws IOException {
+      for (String s : List.of(r.origin(), r.cluster(), r.source(), r.id(), r.stage(), r.level(), r.verb(), r.requestUri(),
           r.user(), r.impersonatedUser(), r.userAgent())) {
         NULLABLE_STRING.encode(s, out);
       }
@@ -80,10 +80,11 @@ public final class RecordCoders {
     }
 
     @Override
-    public AuditRecord decode(InputStream in) throws IOException {
+    public ControlPlaneRecord decode(InputStream in) throws IOException {
+      String origin = NULLABLE_STRING.decode(in);
       String cluster = NULLABLE_STRING.decode(in);
       String source = NULLABLE_STRING.decode(in);
-      String auditId = NULLABLE_STRING.decode(in);
+      String id = NULLABLE_STRING.decode(in);
       String stage = NULLABLE_STRING.decode(in);
       String level = NULLABLE_STRING.decode(in);
       String verb = NULLABLE_STRING.decode(in);
@@ -98,7 +99,7 @@ public final class RecordCoders {
       }
       ObjectRef ref = new ObjectRef(NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in),
           NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in));
-      return new AuditRecord(cluster, source, auditId, stage, level, verb, requestUri, user, impersonated, userAgent,
+      return new ControlPlaneRecord(origin, cluster, source, id, stage, level, verb, requestUri, user, impersonated, userAgent,
           sourceIps, ref, INT.decode(in), NULLABLE_STRING.decode(in), LONG.decode(in), LONG.decode(in),
           NULLABLE_STRING.decode(in), NULLABLE_STRING.decode(in));
     }

@@ -22,13 +22,20 @@ public record ObjectSighting(
     boolean placeholder)
     implements Serializable {
 
-  /** Of two sightings of one object in one window, the later one knows the current owner. */
+  /**
+   * Of two sightings of one object in one window, the later one knows the current owner. At the same time (an Event
+   * and a state are often stamped with the same whole second), the one that knows an owner at all wins, so the result
+   * does not depend on which the tracker saw first.
+   */
   public ObjectSighting latest(ObjectSighting other) {
     if (other == null) {
       return this;
     }
     if (other.seenMicros != seenMicros) {
       return other.seenMicros > seenMicros ? other : this;
+    }
+    if ((other.owner == null) != (owner == null)) {
+      return owner == null ? other : this;
     }
     return String.valueOf(other.owner).compareTo(String.valueOf(owner)) > 0 ? other : this;
   }

@@ -1,6 +1,6 @@
 package dev.kelemetry.beam.transforms.parse;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 
 /**
  * What became of one input item: an audit record, a dead letter (with the reason), or a counted filter decision.
@@ -10,7 +10,7 @@ public sealed interface ParseOutcome {
   /** 1-based line of the item in its source. */
   long line();
 
-  record Parsed(long line, AuditRecord record) implements ParseOutcome {}
+  record Parsed(long line, ControlPlaneRecord record) implements ParseOutcome {}
 
   record Failed(long line, String reason, String raw) implements ParseOutcome {}
 

@@ -1,6 +1,6 @@
 package dev.kelemetry.beam.transforms.spans;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
@@ -14,7 +14,7 @@ public final class AuditSpans {
   private AuditSpans() {}
 
   /** Kelemetry's name: {@code <user> <verb>[ <subresource>][ (<HTTP status text>)]}, e.g. {@code bob create (Conflict)}. */
-  public static String name(AuditRecord r) {
+  public static String name(ControlPlaneRecord r) {
     StringBuilder name = new StringBuilder(r.user().isEmpty() ? "(unknown user)" : r.user()).append(' ').append(r.verb());
     if (!r.objectRef().subresource().isEmpty()) {
       name.append(' ').append(r.objectRef().subresource());
@@ -26,13 +26,13 @@ public final class AuditSpans {
   }
 
   /** The audit span with an empty trace id: the trace is known once the owner tree of the window is. */
-  public static SpanRow build(AuditRecord r, String objectId, String uid, long windowStart, long windowMicros,
+  public static SpanRow build(ControlPlaneRecord r, String objectId, String uid, long windowStart, long windowMicros,
       String resourceVersionBefore, String resourceVersionAfter, List<SpanEvent> events) {
     ObjectRef ref = r.objectRef();
     Map<String, Object> a = new TreeMap<>(SpanAttributes.forObject(r.cluster(), ref.apiGroup(),
         ref.groupVersion(), "", ref.resource(),
         ref.namespace(), ref.name(), uid));
-    a.put("k8s.audit.id", r.auditId());
+    a.put("k8s.audit.id", r.id());
     a.put("k8s.audit.verb", r.verb());
     a.put("k8s.audit.stage", r.stage());
     a.put("k8s.audit.level", r.level());
@@ -54,7 +54,7 @@ public final class AuditSpans {
     long end = Math.max(r.stageMicros(), r.requestReceivedMicros());
     String status = r.responseCode() >= 400 || "Panic".equals(r.stage()) ? SpanRow.STATUS_ERROR
         : r.responseCode() > 0 ? SpanRow.STATUS_OK : SpanRow.STATUS_UNSET;
-    return new SpanRow("", SpanIds.auditSpanId(r.cluster(), r.auditId()),
+    return new SpanRow("", SpanIds.auditSpanId(r.cluster(), r.id()),
         SpanIds.objectSpanId(r.cluster(), objectId, windowStart), SpanRow.KIND_AUDIT, name(r),
         Rows.timestamp(r.requestReceivedMicros()), Rows.timestamp(end), status, r.cluster(), ref.apiGroup(), ref.resource(),
         ref.namespace(), ref.name(), uid, Rows.timestamp(windowStart), a, List.copyOf(events));

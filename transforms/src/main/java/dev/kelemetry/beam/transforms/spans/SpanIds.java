@@ -28,9 +28,17 @@ public final class SpanIds {
     return hash(8, "audit", cluster, auditId);
   }
 
-  /** 16 hex digits: H(cluster, event uid, resourceVersion or count). */
-  public static String eventSpanId(String cluster, String eventUid, String version) {
-    return hash(8, "event", cluster, eventUid, version);
+  /**
+   * 16 hex digits: H(cluster, Event namespace/name, count). Not the Event's uid and resourceVersion: an audited create
+   * at Request level carries neither, and one occurrence must get one id from every source that reports it.
+   */
+  public static String eventSpanId(String cluster, String eventName, String count) {
+    return hash(8, "event", cluster, eventName, count);
+  }
+
+  /** 16 hex digits: H(cluster, object id, version, how it was seen): one span per observed version of an object. */
+  public static String stateSpanId(String cluster, String objectId, String version, String seenAs) {
+    return hash(8, "state", cluster, objectId, version, seenAs);
   }
 
   /** Epoch-aligned window start for a time, all in microseconds. */

@@ -12,6 +12,8 @@ import java.io.Serializable;
  * @param deleted whether the last write deleted it (a create after this is a new incarnation with a new uid)
  * @param sightedWindow the window of the last sighting sent to owner resolution (to send one per window)
  * @param sightedOwnerUid the owner uid in that sighting (a new owner within the window sends another)
+ * @param stateFromWatch whether {@code state} was last set by a watch or a dump rather than by an audited write: an
+ *     audit event of that same version then finds its diff already shown on the state's span
  */
 public record ObjectState(
     String uid,
@@ -22,7 +24,8 @@ public record ObjectState(
     boolean deleted,
     OwnerRef owner,
     long sightedWindow,
-    String sightedOwnerUid)
+    String sightedOwnerUid,
+    boolean stateFromWatch)
     implements Serializable {
 
   /** A state that went through a coder comes back with a JSON null node for "no body seen": that is Java null here. */
@@ -33,6 +36,11 @@ public record ObjectState(
   }
 
   public static ObjectState empty() {
-    return new ObjectState("", "", "", null, "", false, null, Long.MIN_VALUE, "");
+    return new ObjectState("", "", "", null, "", false, null, Long.MIN_VALUE, "", false);
+  }
+
+  /** The same state, with the sighting sent for {@code window} and {@code ownerUid} remembered. */
+  public ObjectState sighted(long window, String ownerUid) {
+    return new ObjectState(uid, kind, apiVersion, state, resourceVersion, deleted, owner, window, ownerUid, stateFromWatch);
   }
 }

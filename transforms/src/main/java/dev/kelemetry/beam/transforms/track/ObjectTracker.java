@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
@@ -12,6 +12,8 @@ import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.owners.ObjectSighting;
 import dev.kelemetry.beam.transforms.owners.OwnerRef;
 import dev.kelemetry.beam.transforms.spans.AuditSpans;
+import dev.kelemetry.beam.transforms.spans.EventSpans;
+import dev.kelemetry.beam.transforms.spans.StateSpans;
 import dev.kelemetry.beam.transforms.spans.SpanIds;
 import java.io.IOException;
 import java.io.Serializable;
@@ -42,8 +44,18 @@ public final class ObjectTracker implements Serializable {
     this.windowMicros = windowMicros;
   }
 
-  /** The outcome of one request: the audit span (trace id still empty), the state after it, a sighting if one is due. */
-  public record Step(SpanRow auditSpan, String placementKey, ObjectState state, ObjectSighting sighting, boolean newIncarnation) {}
+  /**
+   * The outcome of one record: its span (trace id still empty; null when the record adds nothing, see
+   * {@code skipped}), the state after it (null when there is still nothing to remember), a sighting if one is due.
+   *
+   * @param skipped why a record gave no span (a counter name), else null
+   */
+  public record Step(SpanRow span, String placementKey, ObjectState state, ObjectSighting sighting,
+      boolean newIncarnation, String skipped) {}
+
+  /** Counter names for records that add no span. */
+  public static final String STATE_UNCHANGED = "states_already_known";
+  public static final String STATE_STALE = "states_older_than_known";
 
   /** The key that joins an object's audit spans with its place in the owner tree of a window. */
   public static String placementKey(String cluster, String objectId, long windowStartMicros) {
@@ -58,7 +70,8 @@ public final class ObjectTracker implements Serializable {
     return "name:" + cluster + "/" + ref.apiGroup() + "/" + ref.resource() + "/" + ref.namespace() + "/" + ref.name();
   }
 
-  public Step track(ObjectState before, AuditRecord r) {
+  /** An audited request. */
+  public Step track(ObjectState before, ControlPlaneRecord r) {
     ObjectState s = before == null ? ObjectState.empty() : before;
     ObjectRef ref = r.objectRef();
     boolean succeeded = r.responseCode() > 0 ? r.responseCode() < 300 : !"RequestReceived".equals(r.stage());
@@ -116,7 +129,10 @@ public final class ObjectTracker implements Serializable {
           next = candidate;
         }
         boolean createdTheObject = r.verb().equals("create") && bodyIsTheObject(ref) && ref.subresource().isEmpty();
-        if (createdTheObject && next != null) {
+        if (s.stateFromWatch() && next != null && previous != null && sameResourceVersion(previous, next)) {
+          // A watch showed this very version first (its time is only known to the second): one diff, on its span.
+          events.add(note(at, "this version was seen first by a watch or dump; its diff is on that span"));
+        } else if (createdTheObject && next != null) {
           events.add(snapshot(at, next));
         } else if (previous != null && next != null && next != previous) {
           addDiff(events, at, previous, next);
@@ -142,24 +158,114 @@ public final class ObjectTracker implements Serializable {
     String objectId = objectIdFor(r.cluster(), ref, uid);
     long windowStart = SpanIds.windowStart(r.requestReceivedMicros(), windowMicros);
 
-    String ownerUid = owner == null ? "" : owner.uid();
-    ObjectSighting sighting = null;
-    if (newIncarnation || s.sightedWindow() != windowStart || !s.sightedOwnerUid().equals(ownerUid)) {
-      sighting = new ObjectSighting(r.cluster(), objectId, uid, ref.apiGroup(),
-          apiVersion.isEmpty() ? ref.groupVersion() : apiVersion,
-          kind, ref.resource(), ref.namespace(), ref.name(), windowStart, r.requestReceivedMicros(), owner, false);
-    }
+    ObjectSighting sighting = sightingIfDue(s, newIncarnation, r, objectId, uid, kind, apiVersion, owner, windowStart);
     String rvBefore = changes ? resourceVersion(previous) : "";
     String rvAfter = changes ? resourceVersion(next) : "";
     SpanRow span = AuditSpans.build(r, objectId, uid, windowStart, windowMicros, rvBefore, rvAfter, events);
-    JsonNode stateAfter = changes ? next : s.state();
-    ObjectState after = new ObjectState(uid, kind, apiVersion, stateAfter,
-        rvAfter.isEmpty() ? s.resourceVersion() : rvAfter, deletedNow, owner,
-        sighting != null ? windowStart : s.sightedWindow(), sighting != null ? ownerUid : s.sightedOwnerUid());
-    return new Step(span, placementKey(r.cluster(), objectId, windowStart), after, sighting, newIncarnation);
+    boolean stateChanged = changes && next != previous;
+    ObjectState after = new ObjectState(uid, kind, apiVersion, changes ? next : s.state(),
+        rvAfter.isEmpty() ? s.resourceVersion() : rvAfter, deletedNow, owner, s.sightedWindow(), s.sightedOwnerUid(),
+        stateChanged ? false : s.stateFromWatch());
+    return new Step(span, placementKey(r.cluster(), objectId, windowStart), sighted(after, sighting), sighting,
+        newIncarnation, null);
   }
 
-  private JsonNode newState(AuditRecord r, ObjectRef ref, JsonNode previous, JsonNode request, JsonNode response) {
+  /**
+   * An object version seen by a watch or in a dump. A version the tracker already has (from an audit body or an
+   * earlier sighting) adds nothing: the write's diff is shown once. A new version gets a span with the diff against
+   * the version before, or a snapshot when it is the first one seen or the last (DELETED). A version older than the
+   * known one (both resourceVersions numeric, as etcd's are) is stale and skipped.
+   */
+  public Step observe(ObjectState before, ControlPlaneRecord r) {
+    ObjectState s = before == null ? ObjectState.empty() : before;
+    ObjectRef ref = r.objectRef();
+    boolean newIncarnation = before == null;
+    if (!ref.uid().isEmpty() && !s.uid().isEmpty() && !ref.uid().equals(s.uid())) {
+      newIncarnation = true;
+      s = ObjectState.empty();
+    }
+    boolean deletedNow = "DELETED".equals(r.stage());
+    String rv = ref.resourceVersion();
+    String uid = ref.uid().isEmpty() ? s.uid() : ref.uid();
+    String objectId = objectIdFor(r.cluster(), ref, uid);
+    long windowStart = SpanIds.windowStart(r.requestReceivedMicros(), windowMicros);
+    String key = placementKey(r.cluster(), objectId, windowStart);
+    if (!newIncarnation && !rv.isEmpty() && rv.equals(s.resourceVersion()) && (deletedNow == s.deleted() || s.deleted())) {
+      return new Step(null, key, before, null, false, STATE_UNCHANGED);
+    }
+    if (!newIncarnation && (olderThan(rv, s.resourceVersion()) || (s.deleted() && !deletedNow))) {
+      return new Step(null, key, before, null, false, STATE_STALE);
+    }
+    String at = Rows.timestamp(r.requestReceivedMicros());
+    JsonNode next = clean(parse(r.responseObject()), ref);
+    JsonNode previous = s.state();
+    List<SpanEvent> events = new ArrayList<>();
+    if (deletedNow || previous == null) {
+      events.add(snapshot(at, next));
+    } else {
+      addDiff(events, at, previous, next);
+    }
+    String kind = next.path("kind").asText(s.kind());
+    String apiVersion = next.path("apiVersion").asText(s.apiVersion());
+    OwnerRef owner = OwnerRef.controllerOf(next, r.cluster());
+    ObjectSighting sighting = sightingIfDue(s, newIncarnation, r, objectId, uid, kind, apiVersion, owner, windowStart);
+    SpanRow span = StateSpans.build(r, objectId, uid, kind, windowStart, s.resourceVersion(), events);
+    ObjectState after = new ObjectState(uid, kind, apiVersion, next, rv, deletedNow, owner, s.sightedWindow(),
+        s.sightedOwnerUid(), true);
+    return new Step(span, key, sighted(after, sighting), sighting, newIncarnation, null);
+  }
+
+  /**
+   * A Kubernetes Event about this object: its span goes under the object's span in the Event's window, and makes the
+   * object active there. An Event about an earlier incarnation (another uid) goes under that one, whose owner is no
+   * longer known. Events change nothing of the object's state.
+   */
+  public Step place(ObjectState before, ControlPlaneRecord r) {
+    ObjectState s = before == null ? ObjectState.empty() : before;
+    ObjectRef ref = r.objectRef();
+    boolean sameObject = before != null && (ref.uid().isEmpty() || s.uid().isEmpty() || ref.uid().equals(s.uid()));
+    String uid = sameObject && !s.uid().isEmpty() ? s.uid() : ref.uid();
+    JsonNode event = parse(r.responseObject());
+    JsonNode about = event.has("regarding") ? event.path("regarding") : event.path("involvedObject");
+    String kind = sameObject && !s.kind().isEmpty() ? s.kind() : about.path("kind").asText("");
+    String apiVersion = sameObject && !s.apiVersion().isEmpty() ? s.apiVersion() : ref.groupVersion();
+    OwnerRef owner = sameObject ? s.owner() : null;
+    String objectId = objectIdFor(r.cluster(), ref, uid);
+    long windowStart = SpanIds.windowStart(r.requestReceivedMicros(), windowMicros);
+    // Without a state for it, the object has no memory of sightings sent: every Event sends one (one per object and
+    // window survives owner resolution's combine).
+    ObjectSighting sighting = sightingIfDue(sameObject ? s : ObjectState.empty(), !sameObject, r, objectId, uid, kind,
+        apiVersion, owner, windowStart);
+    SpanRow span = EventSpans.build(r, event, objectId, uid, kind, windowStart);
+    return new Step(span, placementKey(r.cluster(), objectId, windowStart), sameObject ? sighted(s, sighting) : before,
+        sighting, false, null);
+  }
+
+  private static ObjectSighting sightingIfDue(ObjectState s, boolean newIncarnation, ControlPlaneRecord r,
+      String objectId, String uid, String kind, String apiVersion, OwnerRef owner, long windowStart) {
+    String ownerUid = owner == null ? "" : owner.uid();
+    if (!newIncarnation && s.sightedWindow() == windowStart && s.sightedOwnerUid().equals(ownerUid)) {
+      return null;
+    }
+    ObjectRef ref = r.objectRef();
+    return new ObjectSighting(r.cluster(), objectId, uid, ref.apiGroup(), apiVersion.isEmpty() ? ref.groupVersion() : apiVersion,
+        kind, ref.resource(), ref.namespace(), ref.name(), windowStart, r.requestReceivedMicros(), owner, false);
+  }
+
+  private static ObjectState sighted(ObjectState state, ObjectSighting sighting) {
+    return sighting == null ? state : state.sighted(sighting.windowStartMicros(), sighting.owner() == null ? "" : sighting.owner().uid());
+  }
+
+  /** Whether resourceVersion {@code a} is older than {@code b}; only decidable when both are numbers, as etcd's are. */
+  static boolean olderThan(String a, String b) {
+    if (a.isEmpty() || b.isEmpty() || a.length() > 18 || b.length() > 18 || !a.chars().allMatch(Character::isDigit)
+        || !b.chars().allMatch(Character::isDigit)) {
+      return false;
+    }
+    return Long.parseLong(a) < Long.parseLong(b);
+  }
+
+  private JsonNode newState(ControlPlaneRecord r, ObjectRef ref, JsonNode previous, JsonNode request, JsonNode response) {
     if (isObjectBody(response) && bodyIsTheObject(ref)) {
       return clean(response, ref);
     }

@@ -3,7 +3,7 @@ package dev.kelemetry.beam.transforms.coders;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.RawRecord;
 import java.util.List;
@@ -13,12 +13,12 @@ import org.junit.Test;
 public class RecordCodersTest {
   @Test
   public void auditRecordsSurviveEncodingWithEveryFieldIncludingNullBodies() throws Exception {
-    AuditRecord full = new AuditRecord("c", "f:1", "id", "ResponseComplete", "RequestResponse", "patch", "/api/v1/x",
+    ControlPlaneRecord full = new ControlPlaneRecord(ControlPlaneRecord.AUDIT, "c", "f:1", "id", "ResponseComplete", "RequestResponse", "patch", "/api/v1/x",
         "alice", "bob", "kubectl", List.of("10.0.0.1", "::1"), new ObjectRef("apps", "v1", "deployments", "scale", "ns",
         "web", "u1", "42"), 409, "{\"reason\":\"Conflict\"}", 1L, 2L, "{\"spec\":{\"replicas\":3}}", "{\"kind\":\"Scale\"}");
-    AuditRecord bare = new AuditRecord("c", "f:2", "id2", "", "", "get", "", "", "", "", List.of(),
+    ControlPlaneRecord bare = new ControlPlaneRecord(ControlPlaneRecord.AUDIT, "c", "f:2", "id2", "", "", "get", "", "", "", "", List.of(),
         new ObjectRef("", "v1", "pods", "", "", "p", "", ""), 0, null, -5L, -5L, null, null);
-    for (AuditRecord r : List.of(full, bare)) {
+    for (ControlPlaneRecord r : List.of(full, bare)) {
       assertThat(CoderUtils.clone(RecordCoders.audit(), r), equalTo(r));
     }
   }

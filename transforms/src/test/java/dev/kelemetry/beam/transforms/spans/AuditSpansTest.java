@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.hasEntry;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.hasKey;
 
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.SpanRow;
 import java.util.List;
@@ -16,8 +16,8 @@ public class AuditSpansTest {
   private static final long T0 = 1_704_067_200_000_000L; // 2024-01-01T00:00:00Z
   private static final long HOUR = 3_600_000_000L;
 
-  private static AuditRecord record(String user, String verb, String subresource, int code) {
-    return new AuditRecord("c1", "file:3", "audit-1", "ResponseComplete", "Metadata", verb,
+  private static ControlPlaneRecord record(String user, String verb, String subresource, int code) {
+    return new ControlPlaneRecord(ControlPlaneRecord.AUDIT, "c1", "file:3", "audit-1", "ResponseComplete", "Metadata", verb,
         "/apis/apps/v1/namespaces/ns/deployments/web", user, "", "kubectl", List.of("10.0.0.1"),
         new ObjectRef("apps", "v1", "deployments", subresource, "ns", "web", "", ""), code, null,
         T0 + 5_000_000L, T0 + 5_250_000L, null, null);
@@ -52,7 +52,7 @@ public class AuditSpansTest {
 
   @Test
   public void buildLinksTheAuditSpanUnderItsObjectSpanInTheWindow() {
-    AuditRecord r = record("bob", "update", "", 200);
+    ControlPlaneRecord r = record("bob", "update", "", 200);
     SpanRow span = AuditSpans.build(r, "uid-1", "uid-1", T0, HOUR, "10", "11", List.of());
     assertThat(span.traceId(), equalTo(""));
     assertThat(span.spanId(), equalTo(SpanIds.auditSpanId("c1", "audit-1")));

@@ -19,12 +19,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
-import dev.kelemetry.beam.transforms.parse.AuditEventParser;
+import dev.kelemetry.beam.transforms.parse.RecordParser;
 import dev.kelemetry.beam.transforms.parse.ParseOutcome;
 import dev.kelemetry.beam.transforms.spans.SpanIds;
 import java.util.List;
@@ -38,7 +38,7 @@ public class ObjectTrackerTest {
   private static final long WINDOW = 1_704_067_200_000_000L; // 2024-01-01T00:00:00Z
   private static final String PLAIN = "hunter2-s3cr3t";
 
-  private final AuditEventParser parser = new AuditEventParser(CLUSTER, "test.log");
+  private final RecordParser parser = new RecordParser(CLUSTER, "test.log");
   private final ObjectTracker tracker = new ObjectTracker(Redactor.defaults(), HOUR);
   private int nextId = 1;
 
@@ -119,7 +119,7 @@ public class ObjectTrackerTest {
       return this;
     }
 
-    AuditRecord record() {
+    ControlPlaneRecord record() {
       List<ParseOutcome> out = parser.parse(e.toString(), 1);
       assertThat(out, hasSize(1));
       assertThat(out.get(0), instanceOf(ParseOutcome.Parsed.class));
@@ -148,7 +148,7 @@ public class ObjectTrackerTest {
   }
 
   private static List<SpanEvent> eventsNamed(ObjectTracker.Step step, String name) {
-    return step.auditSpan().events().stream().filter(e -> e.name().equals(name)).collect(Collectors.toList());
+    return step.span().events().stream().filter(e -> e.name().equals(name)).collect(Collectors.toList());
   }
 
   @SuppressWarnings("unchecked")
@@ -163,7 +163,7 @@ public class ObjectTrackerTest {
   }
 
   private static String everything(ObjectTracker.Step step) {
-    return step.auditSpan().toString() + " " + step.state();
+    return step.span().toString() + " " + step.state();
   }
 
   // ---- create ----
@@ -172,8 +172,8 @@ public class ObjectTrackerTest {
   public void createGivesASnapshotAndStartsAnIncarnation() {
     ObjectTracker.Step step = created("d-1", 2);
     assertThat(step.newIncarnation(), is(true));
-    assertThat(step.auditSpan().events(), hasSize(1));
-    SpanEvent snapshot = step.auditSpan().events().get(0);
+    assertThat(step.span().events(), hasSize(1));
+    SpanEvent snapshot = step.span().events().get(0);
     assertThat(snapshot.name(), equalTo(SpanEvent.SNAPSHOT));
     JsonNode shown = json((String) snapshot.attributes().get("snapshot"));
     assertThat(shown.path("metadata").path("name").asText(), equalTo("web"));
@@ -185,17 +185,17 @@ public class ObjectTrackerTest {
     assertThat(step.state().resourceVersion(), equalTo("1"));
     assertThat(step.state().deleted(), is(false));
     assertThat(step.state().state().toString(), not(containsString("managedFields")));
-    assertThat(step.auditSpan().name(), equalTo("bob create"));
+    assertThat(step.span().name(), equalTo("bob create"));
   }
 
   @Test
   public void auditSpanParentIsTheObjectSpanOfItsWindow() {
     ObjectTracker.Step step = created("d-1", 2);
     long windowStart = SpanIds.windowStart(WINDOW + 10_000_000L, HOUR);
-    assertThat(step.auditSpan().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "d-1", windowStart)));
-    assertThat(step.auditSpan().spanId(), equalTo(SpanIds.auditSpanId(CLUSTER, "audit-1")));
-    assertThat(step.auditSpan().traceId(), equalTo(""));
-    assertThat(step.auditSpan().uid(), equalTo("d-1"));
+    assertThat(step.span().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "d-1", windowStart)));
+    assertThat(step.span().spanId(), equalTo(SpanIds.auditSpanId(CLUSTER, "audit-1")));
+    assertThat(step.span().traceId(), equalTo(""));
+    assertThat(step.span().uid(), equalTo("d-1"));
     assertThat(step.placementKey(), equalTo(ObjectTracker.placementKey(CLUSTER, "d-1", windowStart)));
   }
 
@@ -204,8 +204,8 @@ public class ObjectTrackerTest {
     ObjectTracker.Step create = created("d-1", 2);
     ObjectTracker.Step later = tracker.track(create.state(),
         deploymentEv("update").at(2 * 3600 + 5).response(deployment("d-1", "2", 3)).record());
-    assertThat(later.auditSpan().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "d-1", WINDOW + 2 * HOUR)));
-    assertThat(later.auditSpan().parentSpanId(), not(equalTo(create.auditSpan().parentSpanId())));
+    assertThat(later.span().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "d-1", WINDOW + 2 * HOUR)));
+    assertThat(later.span().parentSpanId(), not(equalTo(create.span().parentSpanId())));
   }
 
   // ---- updates and patches ----
@@ -229,13 +229,13 @@ public class ObjectTrackerTest {
     ObjectTracker.Step create = created("d-1", 2);
     ObjectTracker.Step update = tracker.track(create.state(), deploymentEv("update").response(deployment("d-1", "2", 3)).record());
     assertThat(update.newIncarnation(), is(false));
-    assertThat(update.auditSpan().events(), hasSize(1));
+    assertThat(update.span().events(), hasSize(1));
     assertThat(diffLines(update), contains("spec.replicas 2 -> 3"));
     @SuppressWarnings("unchecked")
     List<String> verbose = (List<String>) eventsNamed(update, SpanEvent.DIFF).get(0).attributes().get("verbose_diff");
     assertThat(verbose, contains("metadata.resourceVersion \"1\" -> \"2\""));
-    assertThat(update.auditSpan().attributes(), hasEntry("k8s.audit.resource_version_before", (Object) "1"));
-    assertThat(update.auditSpan().attributes(), hasEntry("k8s.audit.resource_version_after", (Object) "2"));
+    assertThat(update.span().attributes(), hasEntry("k8s.audit.resource_version_before", (Object) "1"));
+    assertThat(update.span().attributes(), hasEntry("k8s.audit.resource_version_after", (Object) "2"));
     assertThat(update.state().resourceVersion(), equalTo("2"));
   }
 
@@ -294,17 +294,17 @@ public class ObjectTrackerTest {
   public void metadataLevelWriteHasASpanButNoDiffAndKeepsTheState() {
     ObjectTracker.Step create = created("d-1", 2);
     ObjectTracker.Step update = tracker.track(create.state(), deploymentEv("update").level("Metadata").record());
-    assertThat(update.auditSpan().events(), empty());
-    assertThat(update.auditSpan().name(), equalTo("bob update"));
+    assertThat(update.span().events(), empty());
+    assertThat(update.span().name(), equalTo("bob update"));
     assertThat(update.state().state(), equalTo(create.state().state()));
-    assertThat(update.auditSpan().parentSpanId(), equalTo(create.auditSpan().parentSpanId()));
+    assertThat(update.span().parentSpanId(), equalTo(create.span().parentSpanId()));
   }
 
   @Test
   public void readsDoNotChangeTheState() {
     ObjectTracker.Step create = created("d-1", 2);
     ObjectTracker.Step get = tracker.track(create.state(), deploymentEv("get").response(deployment("d-1", "9", 9)).record());
-    assertThat(get.auditSpan().events(), empty());
+    assertThat(get.span().events(), empty());
     assertThat(get.state().state(), equalTo(create.state().state()));
   }
 
@@ -316,7 +316,7 @@ public class ObjectTrackerTest {
     JsonNode scale = json("{'kind':'Scale','apiVersion':'autoscaling/v1','metadata':{'name':'web','namespace':'prod',"
         + "'uid':'d-1','resourceVersion':'2'},'spec':{'replicas':4},'status':{'replicas':2}}");
     ObjectTracker.Step step = tracker.track(create.state(), deploymentEv("update").sub("scale").request(scale).response(scale).record());
-    assertThat(step.auditSpan().name(), equalTo("bob update scale"));
+    assertThat(step.span().name(), equalTo("bob update scale"));
     assertThat(diffLines(step), contains("spec.replicas 2 -> 4"));
     JsonNode state = step.state().state();
     assertThat(state.path("kind").asText(), equalTo("Deployment"));
@@ -339,7 +339,7 @@ public class ObjectTrackerTest {
     ObjectTracker.Step status = tracker.track(create.state(),
         new Ev("update", "", "pods", "prod", "web-x").sub("status").response(pod("2", "rs-1", "Running")).record());
     assertThat(diffLines(status), contains("status.phase \"Pending\" -> \"Running\""));
-    assertThat(status.auditSpan().name(), equalTo("bob update status"));
+    assertThat(status.span().name(), equalTo("bob update status"));
   }
 
   @Test
@@ -349,7 +349,7 @@ public class ObjectTrackerTest {
         + "'target':{'kind':'Node','name':'node-1'}}");
     ObjectTracker.Step bind = tracker.track(create.state(),
         new Ev("create", "", "pods", "prod", "web-x").sub("binding").request(binding).record());
-    assertThat(bind.auditSpan().name(), equalTo("bob create binding"));
+    assertThat(bind.span().name(), equalTo("bob create binding"));
     assertThat(eventsNamed(bind, SpanEvent.DIFF), empty());
     assertThat(bind.newIncarnation(), is(false));
     assertThat(bind.state().state(), equalTo(create.state().state()));
@@ -382,7 +382,7 @@ public class ObjectTrackerTest {
     assertThat(shown.path("spec").path("replicas").asInt(), equalTo(2));
     assertThat(delete.state().deleted(), is(true));
     assertThat(delete.state().uid(), equalTo("d-1"));
-    assertThat(delete.auditSpan().parentSpanId(), equalTo(create.auditSpan().parentSpanId()));
+    assertThat(delete.span().parentSpanId(), equalTo(create.span().parentSpanId()));
   }
 
   @Test
@@ -412,7 +412,7 @@ public class ObjectTrackerTest {
     assertThat(eventsNamed(again, SpanEvent.DIFF), empty());
     assertThat(again.sighting(), notNullValue());
     assertThat(again.sighting().uid(), equalTo("d-2"));
-    assertThat(again.auditSpan().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "d-2", WINDOW)));
+    assertThat(again.span().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "d-2", WINDOW)));
     assertThat(again.placementKey(), equalTo(ObjectTracker.placementKey(CLUSTER, "d-2", WINDOW)));
   }
 
@@ -434,9 +434,9 @@ public class ObjectTrackerTest {
         .request(deployment("d-1", "0", 9))
         .failed(409, "Conflict", "the object has been modified; please apply your changes to the latest version")
         .record());
-    assertThat(conflict.auditSpan().name(), endsWith(" (Conflict)"));
-    assertThat(conflict.auditSpan().name(), equalTo("bob update (Conflict)"));
-    assertThat(conflict.auditSpan().status(), equalTo(SpanRow.STATUS_ERROR));
+    assertThat(conflict.span().name(), endsWith(" (Conflict)"));
+    assertThat(conflict.span().name(), equalTo("bob update (Conflict)"));
+    assertThat(conflict.span().status(), equalTo(SpanRow.STATUS_ERROR));
     List<SpanEvent> errors = eventsNamed(conflict, SpanEvent.ERROR);
     assertThat(errors, hasSize(1));
     assertThat((String) errors.get(0).attributes().get("status"), containsString("the object has been modified"));
@@ -450,7 +450,7 @@ public class ObjectTrackerTest {
     ObjectTracker.Step exists = tracker.track(create.state(), deploymentEv("create")
         .request(deployment("", "", 3)).failed(409, "AlreadyExists", "deployments.apps \"web\" already exists").record());
     assertThat(exists.newIncarnation(), is(false));
-    assertThat(exists.auditSpan().name(), equalTo("bob create (Conflict)"));
+    assertThat(exists.span().name(), equalTo("bob create (Conflict)"));
     assertThat(exists.state().uid(), equalTo("d-1"));
     assertThat(eventsNamed(exists, SpanEvent.SNAPSHOT), empty());
   }
@@ -540,7 +540,128 @@ public class ObjectTrackerTest {
     assertThat(ObjectTracker.objectIdFor(CLUSTER, ref, "u-1"), equalTo("u-1"));
 
     ObjectTracker.Step step = tracker.track(null, new Ev("update", "", "configmaps", "ns", "cm").level("Metadata").record());
-    assertThat(step.auditSpan().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "name:c1//configmaps/ns/cm", WINDOW)));
+    assertThat(step.span().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "name:c1//configmaps/ns/cm", WINDOW)));
     assertThat(step.sighting().objectId(), equalTo("name:c1//configmaps/ns/cm"));
+  }
+
+  // ---- object states from watches and dumps ----
+
+  /** A watch line for {@code object}, placed by a shipper's time {@code secondsAfterWindowStart}, read by the parser. */
+  private ControlPlaneRecord watched(String type, JsonNode object, long secondsAfterWindowStart) {
+    ObjectNode line = JSON.createObjectNode().put("type", type)
+        .put("time", Rows.timestamp(WINDOW + secondsAfterWindowStart * 1_000_000L));
+    line.set("object", object);
+    List<ParseOutcome> out = parser.parse(line.toString(), 1);
+    return ((ParseOutcome.Parsed) out.get(0)).record();
+  }
+
+  @Test
+  public void metadataLevelAuditGetsItsDiffFromTheWatchStateThatFollows() {
+    ObjectTracker.Step first = tracker.observe(null, watched("ADDED", deployment("u1", "1", 2), 5));
+    assertThat(first.span().kind(), equalTo(SpanRow.KIND_STATE));
+    assertThat(first.span().name(), equalTo("watch ADDED"));
+    assertThat(eventsNamed(first, SpanEvent.SNAPSHOT), hasSize(1));
+    assertThat(first.sighting(), notNullValue());
+
+    ObjectTracker.Step audit = tracker.track(first.state(), deploymentEv("patch").level("Metadata").at(10).record());
+    assertThat(eventsNamed(audit, SpanEvent.DIFF), is(empty())); // Metadata level: no body, no diff
+
+    ObjectTracker.Step modified = tracker.observe(audit.state(), watched("MODIFIED", deployment("u1", "2", 5), 11));
+    assertThat(diffLines(modified), contains("spec.replicas 2 -> 5"));
+    assertThat(modified.span().attributes(), hasEntry("kelemetry.state.resource_version_before", "1"));
+    assertThat(modified.span().parentSpanId(), equalTo(audit.span().parentSpanId())); // under the same object span
+  }
+
+  @Test
+  public void aVersionTheAuditBodyAlreadyGaveAddsNothing() {
+    ObjectTracker.Step created = tracker.track(null, deploymentEv("create").response(deployment("u1", "1", 2)).record());
+    ObjectTracker.Step seen = tracker.observe(created.state(), watched("ADDED", deployment("u1", "1", 2), 11));
+    assertThat(seen.span(), nullValue());
+    assertThat(seen.skipped(), equalTo(ObjectTracker.STATE_UNCHANGED));
+    assertThat(seen.state(), is(created.state()));
+  }
+
+  @Test
+  public void whenTheWatchSawAVersionFirstTheAuditOfItShowsNoSecondDiff() {
+    ObjectTracker.Step created = tracker.track(null, deploymentEv("create").response(deployment("u1", "1", 2)).at(1).record());
+    ObjectTracker.Step watch = tracker.observe(created.state(), watched("MODIFIED", deployment("u1", "2", 3), 9));
+    assertThat(diffLines(watch), contains("spec.replicas 2 -> 3"));
+    ObjectTracker.Step audit = tracker.track(watch.state(), deploymentEv("update").response(deployment("u1", "2", 3)).at(10).record());
+    assertThat(eventsNamed(audit, SpanEvent.DIFF), is(empty()));
+    assertThat(notes(audit).toString(), containsString("seen first by a watch"));
+    assertThat(notes(audit).toString(), not(containsString("No-op")));
+  }
+
+  @Test
+  public void anOlderVersionThanTheKnownOneIsStale() {
+    ObjectTracker.Step created = tracker.track(null, deploymentEv("create").response(deployment("u1", "9", 2)).record());
+    ObjectTracker.Step old = tracker.observe(created.state(), watched("MODIFIED", deployment("u1", "8", 1), 11));
+    assertThat(old.span(), nullValue());
+    assertThat(old.skipped(), equalTo(ObjectTracker.STATE_STALE));
+    assertThat(ObjectTracker.olderThan("10", "9"), is(false)); // numerically, not as text
+    assertThat(ObjectTracker.olderThan("abc", "9"), is(false)); // opaque versions are never called older
+  }
+
+  @Test
+  public void watchDeletedSnapshotsTheLastStateAndAReAddWithANewUidIsANewIncarnation() {
+    ObjectTracker.Step added = tracker.observe(null, watched("ADDED", deployment("u1", "1", 2), 1));
+    ObjectTracker.Step deleted = tracker.observe(added.state(), watched("DELETED", deployment("u1", "2", 2), 2));
+    assertThat(eventsNamed(deleted, SpanEvent.SNAPSHOT), hasSize(1));
+    assertThat(deleted.state().deleted(), is(true));
+    ObjectTracker.Step again = tracker.observe(deleted.state(), watched("ADDED", deployment("u2", "3", 1), 3));
+    assertThat(again.newIncarnation(), is(true));
+    assertThat(again.span().uid(), equalTo("u2"));
+  }
+
+  // ---- Kubernetes Events ----
+
+  private ControlPlaneRecord kubeEvent(String aboutUid, String reason, int count, long secondsAfterWindowStart) {
+    ObjectNode ev = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Event");
+    ev.putObject("metadata").put("name", "web.1").put("namespace", "prod").put("uid", "ev-1");
+    ev.putObject("involvedObject").put("apiVersion", "apps/v1").put("kind", "Deployment").put("namespace", "prod")
+        .put("name", "web").put("uid", aboutUid);
+    ev.put("reason", reason).put("message", "Scaled up replica set web-1 to " + count).put("type", "Normal")
+        .put("count", count).put("lastTimestamp", Rows.timestamp(WINDOW + secondsAfterWindowStart * 1_000_000L));
+    ev.putObject("source").put("component", "deployment-controller");
+    return ((ParseOutcome.Parsed) parser.parse(ev.toString(), 1).get(0)).record();
+  }
+
+  @Test
+  public void anEventIsASpanUnderItsObjectAndChangesNothingOfIt() {
+    ObjectTracker.Step created = tracker.track(null, deploymentEv("create").response(deployment("u1", "1", 2)).at(1).record());
+    ObjectTracker.Step event = tracker.place(created.state(), kubeEvent("u1", "ScalingReplicaSet", 1, 2));
+    assertThat(event.span().kind(), equalTo(SpanRow.KIND_EVENT));
+    assertThat(event.span().name(), equalTo("ScalingReplicaSet"));
+    assertThat(event.span().parentSpanId(), equalTo(created.span().parentSpanId()));
+    assertThat(event.span().attributes(), hasEntry("k8s.event.reporting_component", "deployment-controller"));
+    assertThat(event.span().attributes(), hasEntry("k8s.event.count", 1L));
+    assertThat(event.state(), is(created.state())); // same window, same owner: nothing new to remember
+    assertThat(event.sighting(), nullValue());
+  }
+
+  @Test
+  public void theSameEventWithAHigherCountIsANewSpan() {
+    SpanRow first = tracker.place(null, kubeEvent("u1", "BackOff", 1, 2)).span();
+    SpanRow again = tracker.place(null, kubeEvent("u1", "BackOff", 2, 30)).span();
+    assertThat(again.spanId(), not(equalTo(first.spanId())));
+    assertThat(again.startTime(), equalTo(Rows.timestamp(WINDOW + 30_000_000L)));
+  }
+
+  @Test
+  public void anEventAboutAnUnknownObjectMakesItActiveInItsWindow() {
+    ObjectTracker.Step event = tracker.place(null, kubeEvent("u9", "ScalingReplicaSet", 1, 2));
+    assertThat(event.state(), nullValue());
+    assertThat(event.sighting().objectId(), equalTo("u9"));
+    assertThat(event.sighting().kind(), equalTo("Deployment"));
+    assertThat(event.span().parentSpanId(), equalTo(SpanIds.objectSpanId(CLUSTER, "u9", WINDOW)));
+  }
+
+  @Test
+  public void anEventAboutAnEarlierIncarnationStaysWithThatOne() {
+    ObjectTracker.Step created = tracker.track(null, deploymentEv("create").response(deployment("u2", "5", 2)).at(1).record());
+    ObjectTracker.Step event = tracker.place(created.state(), kubeEvent("u1", "Killing", 1, 2));
+    assertThat(event.span().uid(), equalTo("u1"));
+    assertThat(event.sighting().owner(), nullValue());
+    assertThat(event.state(), is(created.state()));
   }
 }

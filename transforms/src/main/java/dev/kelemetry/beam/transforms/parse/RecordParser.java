@@ -6,9 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import java.io.IOException;
 import java.time.DateTimeException;
@@ -18,18 +19,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns input text into audit records. Knows the native {@code audit.k8s.io} shapes: single events (v1, v1beta1,
- * and the older ones written without {@code apiVersion}), {@code EventList} batches as the webhook backend sends
- * them, JSON arrays, and the same in YAML. Anything else becomes a {@link ParseOutcome.Failed} that says what the
- * text looked like, so a user can tell a format we do not read yet from a broken line.
+ * Turns input text into {@link ControlPlaneRecord}s. Knows the native {@code audit.k8s.io} shapes (single events
+ * v1, v1beta1 and the older ones written without {@code apiVersion}; {@code EventList} batches as the webhook backend
+ * sends them), Kubernetes Events (core/v1 and events.k8s.io, alone, in lists, in watch lines, or as the body of an
+ * audited write), watch lines of any other object, object dumps ({@code kubectl get -o json}, single objects and
+ * lists), JSON arrays of these, and the same in YAML. Anything else becomes a {@link ParseOutcome.Failed} that says
+ * what the text looked like, so a user can tell a format we do not read yet from a broken line.
  *
  * <p>Plain Java, no Beam: the {@code ParseRecords} transform calls it.
  */
-public final class AuditEventParser {
+public final class RecordParser {
   /** Counter names for filter decisions. */
   public static final String FILTER_NON_RESOURCE = "non_resource_request";
   public static final String FILTER_COLLECTION = "collection_request";
-  public static final String FILTER_EVENT_OBJECTS = "event_object_write";
+  public static final String FILTER_EVENT_WITHOUT_BODY = "event_write_without_body";
+  public static final String FILTER_EVENT_NOT_WRITTEN = "event_read_or_delete";
+  public static final String FILTER_EVENT_DELETED = "event_deleted";
+  public static final String FILTER_WATCH_BOOKMARK = "watch_bookmark";
+  public static final String FILTER_WATCH_ERROR = "watch_error";
 
   private static final java.util.Set<String> WRITE_VERBS =
       java.util.Set.of("create", "update", "patch", "delete", "deletecollection");
@@ -43,7 +50,7 @@ public final class AuditEventParser {
    * @param cluster the cluster every record of this input belongs to
    * @param source the input location, copied into each record and dead letter
    */
-  public AuditEventParser(String cluster, String source) {
+  public RecordParser(String cluster, String source) {
     this.cluster = cluster;
     this.source = source;
   }
@@ -105,8 +112,13 @@ public final class AuditEventParser {
     }
     String kind = node.path("kind").asText("");
     String apiVersion = node.path("apiVersion").asText("");
-    if (kind.equals("EventList") || (kind.isEmpty() && node.path("items").isArray())) {
+    if (kind.endsWith("List") || (kind.isEmpty() && node.path("items").isArray())) {
+      // The API server writes the items of a typed list (EventList, PodList) without their apiVersion and kind.
+      String itemKind = kind.endsWith("List") ? kind.substring(0, kind.length() - "List".length()) : "";
       for (JsonNode item : node.path("items")) {
+        if (item.isObject() && !itemKind.isEmpty() && !item.has("kind") && !apiVersion.isEmpty()) {
+          item = ((ObjectNode) item.deepCopy()).put("apiVersion", apiVersion).put("kind", itemKind);
+        }
         collect(item, line, out, item.toString());
       }
       return;
@@ -115,7 +127,50 @@ public final class AuditEventParser {
       out.add(toRecord(node, line, raw));
       return;
     }
+    if (node.path("object").isObject() && node.has("type")) {
+      out.add(fromWatchLine(node, line, raw));
+      return;
+    }
+    if (KubeObjects.isKubeEvent(node)) {
+      out.add(KubeObjects.event(node, "", cluster, source, line, raw));
+      return;
+    }
+    if (KubeObjects.isKubeObject(node)) {
+      out.add(KubeObjects.state(node, ControlPlaneRecord.LISTED, null, cluster, source, line, raw));
+      return;
+    }
     out.add(new ParseOutcome.Failed(line, unsupportedReason(node, kind, apiVersion), raw));
+  }
+
+  /** {@code {"type":"ADDED|MODIFIED|DELETED","object":{...}}}, as {@code kubectl get -w -o json --output-watch-events} prints. */
+  private ParseOutcome fromWatchLine(JsonNode watch, long line, String raw) {
+    String type = watch.path("type").asText("");
+    JsonNode object = watch.path("object");
+    if (type.equals("BOOKMARK")) {
+      return new ParseOutcome.Filtered(line, FILTER_WATCH_BOOKMARK);
+    }
+    if (type.equals("ERROR")) {
+      return new ParseOutcome.Filtered(line, FILTER_WATCH_ERROR);
+    }
+    if (!KubeObjects.WATCH_TYPES.contains(type)) {
+      return new ParseOutcome.Failed(line, "watch event of unknown type '" + type + "' (ADDED, MODIFIED, DELETED,"
+          + " BOOKMARK or ERROR)", raw);
+    }
+    if (KubeObjects.isKubeEvent(object)) {
+      // An Event's deletion is its expiry (the event TTL), not something that happened to the object it is about.
+      return type.equals("DELETED") ? new ParseOutcome.Filtered(line, FILTER_EVENT_DELETED)
+          : KubeObjects.event(object, "", cluster, source, line, raw);
+    }
+    if (!KubeObjects.isKubeObject(object)) {
+      return new ParseOutcome.Failed(line, "watch event whose object has no apiVersion, kind or metadata.name", raw);
+    }
+    Long shippedAt;
+    try {
+      shippedAt = KubeObjects.shippedAt(watch);
+    } catch (DateTimeException e) {
+      return new ParseOutcome.Failed(line, "watch event with an unreadable time: " + e.getMessage(), raw);
+    }
+    return KubeObjects.state(object, type, shippedAt, cluster, source, line, raw);
   }
 
   /** v1 and v1beta1 say so in apiVersion; older writers (and the falco fixtures) leave it out but keep the fields. */
@@ -139,16 +194,12 @@ public final class AuditEventParser {
     if (node.has("logEvents")) {
       return "a CloudWatch Logs export (EKS): this format is not read yet";
     }
-    if (kind.equals("Event") && (apiVersion.equals("v1") || apiVersion.startsWith("events.k8s.io/"))) {
-      return "a Kubernetes Event object (" + apiVersion + "): Events are not read yet";
-    }
-    if (node.has("type") && node.has("object")) {
-      return "a watch event line: object watches are not read yet";
-    }
     if (!kind.isEmpty()) {
-      return "not an audit event: kind " + kind + (apiVersion.isEmpty() ? "" : " apiVersion " + apiVersion);
+      return "not an audit event, Kubernetes Event, watch event or object: kind " + kind
+          + (apiVersion.isEmpty() ? " without apiVersion" : " apiVersion " + apiVersion) + " and no metadata.name";
     }
-    return "not an audit event: no apiVersion/kind and no auditID+verb fields";
+    return "not an audit event, Kubernetes Event, watch event or object: no apiVersion/kind, no auditID+verb,"
+        + " no type+object";
   }
 
   private ParseOutcome toRecord(JsonNode e, long line, String raw) {
@@ -186,7 +237,7 @@ public final class AuditEventParser {
       return new ParseOutcome.Failed(line, "audit event whose objectRef has no resource", raw);
     }
     if (objectRef.resource().equals("events") && (objectRef.apiGroup().isEmpty() || objectRef.apiGroup().equals("events.k8s.io"))) {
-      return new ParseOutcome.Filtered(line, FILTER_EVENT_OBJECTS);
+      return eventFromAudit(verb, text(e, "stage"), requestObject, responseObject, line, raw);
     }
     objectRef = fillIdentityFromBodies(objectRef, verb, requestObject, responseObject);
     // A create names its object only in the body, which the RequestReceived stage does not carry: that stage is
@@ -201,7 +252,7 @@ public final class AuditEventParser {
     boolean statusHasDetail = status.has("status") || status.has("message") || status.has("reason");
     List<String> ips = new ArrayList<>();
     e.path("sourceIPs").forEach(ip -> ips.add(ip.asText()));
-    AuditRecord record = new AuditRecord(
+    ControlPlaneRecord record = new ControlPlaneRecord(ControlPlaneRecord.AUDIT, 
         cluster,
         source + ":" + line,
         auditId,
@@ -221,6 +272,23 @@ public final class AuditEventParser {
         keepBodies ? body(requestObject) : null,
         keepBodies ? body(responseObject) : null);
     return new ParseOutcome.Parsed(line, record);
+  }
+
+  /**
+   * A write of an Event is the Event itself: the response body when the audit level recorded it, else the request
+   * body of a create or update. A patch without a response (count and lastTimestamp only) or a Metadata-level write
+   * does not say what the Event was; deletes and reads are not occurrences.
+   */
+  private ParseOutcome eventFromAudit(String verb, String stage, JsonNode request, JsonNode response, long line, String raw) {
+    if (!verb.equals("create") && !verb.equals("update") && !verb.equals("patch")) {
+      return new ParseOutcome.Filtered(line, FILTER_EVENT_NOT_WRITTEN);
+    }
+    JsonNode event = response != null && KubeObjects.isKubeEvent(response) ? response
+        : request != null && KubeObjects.isKubeEvent(request) && !verb.equals("patch") ? request : null;
+    if (event == null) {
+      return new ParseOutcome.Filtered(line, FILTER_EVENT_WITHOUT_BODY);
+    }
+    return KubeObjects.event(event, stage, cluster, source, line, raw);
   }
 
   /**

@@ -14,15 +14,15 @@ import static org.hamcrest.Matchers.startsWith;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kelemetry.beam.schemas.AuditRecord;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.Test;
 
-public class AuditEventParserTest {
+public class RecordParserTest {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
-  private final AuditEventParser parser = new AuditEventParser("c1", "gs://bucket/audit.log");
+  private final RecordParser parser = new RecordParser("c1", "gs://bucket/audit.log");
 
   /** A complete v1 audit event for an update of pod default/p1; tests change what they need. */
   private static ObjectNode event() {
@@ -60,7 +60,7 @@ public class AuditEventParserTest {
     return parser.parse(text, 7);
   }
 
-  private AuditRecord onlyRecord(String text) {
+  private ControlPlaneRecord onlyRecord(String text) {
     List<ParseOutcome> out = parse(text);
     assertThat(out, hasSize(1));
     assertThat(out.get(0), instanceOf(ParseOutcome.Parsed.class));
@@ -83,10 +83,10 @@ public class AuditEventParserTest {
 
   @Test
   public void v1EventLineBecomesRecordWithAllFields() {
-    AuditRecord r = onlyRecord(event().toString());
+    ControlPlaneRecord r = onlyRecord(event().toString());
     assertThat(r.cluster(), equalTo("c1"));
     assertThat(r.source(), equalTo("gs://bucket/audit.log:7"));
-    assertThat(r.auditId(), equalTo("a-1"));
+    assertThat(r.id(), equalTo("a-1"));
     assertThat(r.stage(), equalTo("ResponseComplete"));
     assertThat(r.level(), equalTo("RequestResponse"));
     assertThat(r.verb(), equalTo("update"));
@@ -118,7 +118,7 @@ public class AuditEventParserTest {
     status.put("reason", "Conflict");
     status.put("message", "the object has been modified");
     status.put("code", 409);
-    AuditRecord r = onlyRecord(e.toString());
+    ControlPlaneRecord r = onlyRecord(e.toString());
     assertThat(r.responseCode(), equalTo(409));
     assertThat(r.responseStatus(), containsString("the object has been modified"));
   }
@@ -128,7 +128,7 @@ public class AuditEventParserTest {
     ObjectNode e = event();
     e.putObject("requestObject").put("kind", "Pod").putObject("metadata").put("name", "p1");
     e.putObject("responseObject").put("kind", "Pod").putObject("metadata").put("name", "p1").put("uid", "u-1");
-    AuditRecord r = onlyRecord(e.toString());
+    ControlPlaneRecord r = onlyRecord(e.toString());
     assertThat(r.requestObject(), equalTo("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p1\"}}"));
     assertThat(r.responseObject(), equalTo("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p1\",\"uid\":\"u-1\"}}"));
   }
@@ -137,7 +137,7 @@ public class AuditEventParserTest {
   public void v1beta1EventIsRead() {
     ObjectNode e = event();
     e.put("apiVersion", "audit.k8s.io/v1beta1");
-    assertThat(onlyRecord(e.toString()).auditId(), equalTo("a-1"));
+    assertThat(onlyRecord(e.toString()).id(), equalTo("a-1"));
   }
 
   @Test
@@ -154,7 +154,7 @@ public class AuditEventParserTest {
     e.remove("requestReceivedTimestamp");
     e.remove("stageTimestamp");
     e.put("timestamp", "2024-02-03T04:05:06.123456Z");
-    AuditRecord r = onlyRecord(e.toString());
+    ControlPlaneRecord r = onlyRecord(e.toString());
     assertThat(r.requestReceivedMicros(), equalTo(micros("2024-02-03T04:05:06.123456Z")));
     assertThat(r.stageMicros(), equalTo(r.requestReceivedMicros()));
   }
@@ -168,9 +168,9 @@ public class AuditEventParserTest {
 
   @Test
   public void microsReadsAnyFractionLength() {
-    assertThat(AuditEventParser.micros("1970-01-01T00:00:01.5Z"), equalTo(1_500_000L));
-    assertThat(AuditEventParser.micros("1970-01-01T00:00:00.000000001Z"), equalTo(0L));
-    assertThat(AuditEventParser.micros("1969-12-31T23:59:59Z"), equalTo(-1_000_000L));
+    assertThat(RecordParser.micros("1970-01-01T00:00:01.5Z"), equalTo(1_500_000L));
+    assertThat(RecordParser.micros("1970-01-01T00:00:00.000000001Z"), equalTo(0L));
+    assertThat(RecordParser.micros("1969-12-31T23:59:59Z"), equalTo(-1_000_000L));
   }
 
   @Test
@@ -183,8 +183,8 @@ public class AuditEventParserTest {
     list.putArray("items").add(event()).add(second);
     List<ParseOutcome> out = parse(list.toString());
     assertThat(out, hasSize(2));
-    assertThat(((ParseOutcome.Parsed) out.get(0)).record().auditId(), equalTo("a-1"));
-    assertThat(((ParseOutcome.Parsed) out.get(1)).record().auditId(), equalTo("a-2"));
+    assertThat(((ParseOutcome.Parsed) out.get(0)).record().id(), equalTo("a-1"));
+    assertThat(((ParseOutcome.Parsed) out.get(1)).record().id(), equalTo("a-2"));
   }
 
   @Test
@@ -233,11 +233,11 @@ public class AuditEventParserTest {
         "");
     List<ParseOutcome> out = parser.parse(yaml, 100);
     assertThat(out, hasSize(2));
-    AuditRecord first = ((ParseOutcome.Parsed) out.get(0)).record();
-    AuditRecord second = ((ParseOutcome.Parsed) out.get(1)).record();
-    assertThat(first.auditId(), equalTo("y-1"));
+    ControlPlaneRecord first = ((ParseOutcome.Parsed) out.get(0)).record();
+    ControlPlaneRecord second = ((ParseOutcome.Parsed) out.get(1)).record();
+    assertThat(first.id(), equalTo("y-1"));
     assertThat(first.objectRef().resource(), equalTo("configmaps"));
-    assertThat(second.auditId(), equalTo("y-2"));
+    assertThat(second.id(), equalTo("y-2"));
     assertThat(out.get(0).line(), equalTo(100L));
     assertThat(out.get(1).line(), equalTo(111L));
   }
@@ -268,25 +268,174 @@ public class AuditEventParserTest {
     assertThat(onlyFailure(e.toString()).reason(), containsString("Cloud Logging LogEntry"));
   }
 
-  @Test
-  public void kubernetesEventObjectIsNamedInTheDeadLetterReason() {
-    ObjectNode core = JSON.createObjectNode();
-    core.put("kind", "Event");
-    core.put("apiVersion", "v1");
-    core.put("reason", "Scheduled");
-    core.putObject("involvedObject").put("kind", "Pod");
-    assertThat(onlyFailure(core.toString()).reason(), containsString("Kubernetes Event object (v1)"));
+  /** A core/v1 Event about pod default/p1, as {@code kubectl get events -o json} prints one. */
+  private static ObjectNode coreEvent() {
+    ObjectNode ev = JSON.createObjectNode();
+    ev.put("apiVersion", "v1");
+    ev.put("kind", "Event");
+    ev.putObject("metadata").put("name", "p1.17a").put("namespace", "default").put("uid", "ev-1")
+        .put("resourceVersion", "77").put("creationTimestamp", "2024-01-01T00:00:01Z");
+    ev.putObject("involvedObject").put("apiVersion", "v1").put("kind", "Pod").put("namespace", "default")
+        .put("name", "p1").put("uid", "pod-uid");
+    ev.put("reason", "Scheduled");
+    ev.put("message", "Successfully assigned default/p1 to n1");
+    ev.put("type", "Normal");
+    ev.put("count", 3);
+    ev.put("firstTimestamp", "2024-01-01T00:00:01Z");
+    ev.put("lastTimestamp", "2024-01-01T00:00:05Z");
+    return ev;
+  }
 
-    core.put("apiVersion", "events.k8s.io/v1");
-    assertThat(onlyFailure(core.toString()).reason(), containsString("Kubernetes Event object (events.k8s.io/v1)"));
+  /** A ReplicaSet as stored, with the fields that place a state in time. */
+  private static ObjectNode replicaSet() {
+    ObjectNode rs = JSON.createObjectNode();
+    rs.put("apiVersion", "apps/v1");
+    rs.put("kind", "ReplicaSet");
+    ObjectNode meta = rs.putObject("metadata");
+    meta.put("name", "web-1").put("namespace", "default").put("uid", "rs-uid").put("resourceVersion", "12")
+        .put("creationTimestamp", "2024-01-01T00:00:00Z");
+    meta.putArray("managedFields").addObject().put("manager", "kube-controller-manager").put("time", "2024-01-01T00:00:03Z");
+    rs.putObject("status").putArray("conditions").addObject().put("type", "ReplicaFailure")
+        .put("lastTransitionTime", "2024-01-01T00:00:02Z");
+    return rs;
   }
 
   @Test
-  public void otherKindsAreDeadLettersNamingTheKind() {
+  public void coreEventBecomesAnEventRecordAboutItsInvolvedObject() {
+    ControlPlaneRecord r = onlyRecord(coreEvent().toString());
+    assertThat(r.origin(), equalTo(ControlPlaneRecord.EVENT));
+    assertThat(r.objectRef(), equalTo(new ObjectRef("", "v1", "pods", "", "default", "p1", "pod-uid", "")));
+    assertThat(r.id(), equalTo("default/p1.17a#3"));
+    assertThat(r.requestReceivedMicros(), equalTo(micros("2024-01-01T00:00:05Z"))); // the last occurrence
+    assertThat(r.responseObject(), containsString("Successfully assigned"));
+  }
+
+  @Test
+  public void eventsApiEventIsReadFromRegardingAndSeries() {
+    ObjectNode ev = JSON.createObjectNode();
+    ev.put("apiVersion", "events.k8s.io/v1");
+    ev.put("kind", "Event");
+    ev.putObject("metadata").put("name", "web.1").put("namespace", "default");
+    ev.putObject("regarding").put("apiVersion", "apps/v1").put("kind", "Deployment").put("namespace", "default")
+        .put("name", "web").put("uid", "d-1");
+    ev.put("reason", "ScalingReplicaSet");
+    ev.put("note", "Scaled up");
+    ev.put("eventTime", "2024-01-01T00:00:01.250000Z");
+    ev.putObject("series").put("count", 4).put("lastObservedTime", "2024-01-01T00:09:00.500000Z");
+    ControlPlaneRecord r = onlyRecord(ev.toString());
+    assertThat(r.objectRef().apiGroup(), equalTo("apps"));
+    assertThat(r.objectRef().resource(), equalTo("deployments"));
+    assertThat(r.id(), equalTo("default/web.1#4"));
+    assertThat(r.requestReceivedMicros(), equalTo(micros("2024-01-01T00:09:00.500000Z")));
+  }
+
+  @Test
+  public void eventWithoutInvolvedObjectIsADeadLetterThatSaysSo() {
+    ObjectNode ev = coreEvent();
+    ev.remove("involvedObject");
+    assertThat(onlyFailure(ev.toString()).reason(), containsString("without the kind and name of the object"));
+  }
+
+  @Test
+  public void nodeEventThatNamesTheNodeInItsUidLeavesTheUidUnknown() {
+    ObjectNode ev = coreEvent();
+    ev.putObject("involvedObject").put("kind", "Node").put("name", "n1").put("uid", "n1");
+    ObjectRef ref = onlyRecord(ev.toString()).objectRef();
+    assertThat(ref.resource(), equalTo("nodes"));
+    assertThat(ref.uid(), equalTo(""));
+  }
+
+  @Test
+  public void eventListFromTheApiServerHasItemsWithoutKindAndAllAreRead() {
+    ObjectNode list = JSON.createObjectNode();
+    list.put("apiVersion", "v1");
+    list.put("kind", "EventList");
+    ObjectNode item = coreEvent();
+    item.remove("kind");
+    item.remove("apiVersion");
+    list.putArray("items").add(item).add(item.deepCopy().put("count", 4));
+    List<ParseOutcome> out = parse(list.toString());
+    assertThat(out, hasSize(2));
+    assertThat(((ParseOutcome.Parsed) out.get(1)).record().id(), equalTo("default/p1.17a#4"));
+  }
+
+  @Test
+  public void watchLineOfAnObjectBecomesAStatePlacedAfterItsNewestTimestamp() {
+    ObjectNode watch = JSON.createObjectNode().put("type", "MODIFIED");
+    watch.set("object", replicaSet());
+    ControlPlaneRecord r = onlyRecord(watch.toString());
+    assertThat(r.origin(), equalTo(ControlPlaneRecord.STATE));
+    assertThat(r.stage(), equalTo("MODIFIED"));
+    assertThat(r.objectRef(), equalTo(new ObjectRef("apps", "v1", "replicasets", "", "default", "web-1", "rs-uid", "12")));
+    assertThat(r.id(), equalTo("rs-uid@12"));
+    // managedFields says 00:00:03 (whole seconds): the write was within that second, the state is placed after it
+    assertThat(r.requestReceivedMicros(), equalTo(micros("2024-01-01T00:00:04Z")));
+    assertThat(r.responseObject(), containsString("\"uid\":\"rs-uid\""));
+  }
+
+  @Test
+  public void aShippersTimeOnTheWatchLineWins() {
+    ObjectNode watch = JSON.createObjectNode().put("type", "ADDED").put("time", "2024-01-01T00:00:03.123456Z");
+    watch.set("object", replicaSet());
+    assertThat(onlyRecord(watch.toString()).requestReceivedMicros(), equalTo(micros("2024-01-01T00:00:03.123456Z")));
+  }
+
+  @Test
+  public void terminatingPodIsPlacedAtItsDeleteNotAtTheEndOfItsGracePeriod() {
+    ObjectNode pod = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Pod");
+    pod.putObject("metadata").put("name", "p1").put("namespace", "default").put("uid", "u")
+        .put("creationTimestamp", "2024-01-01T00:00:00Z").put("deletionTimestamp", "2024-01-01T00:01:30Z")
+        .put("deletionGracePeriodSeconds", 30);
+    ObjectNode watch = JSON.createObjectNode().put("type", "MODIFIED");
+    watch.set("object", pod);
+    assertThat(onlyRecord(watch.toString()).requestReceivedMicros(), equalTo(micros("2024-01-01T00:01:01Z")));
+  }
+
+  @Test
+  public void watchLinesOfEventsAreEventsAndTheirDeletionIsFiltered() {
+    ObjectNode watch = JSON.createObjectNode().put("type", "ADDED");
+    watch.set("object", coreEvent());
+    assertThat(onlyRecord(watch.toString()).origin(), equalTo(ControlPlaneRecord.EVENT));
+    watch.put("type", "DELETED");
+    assertThat(onlyFilterReason(watch.toString()), equalTo(RecordParser.FILTER_EVENT_DELETED));
+  }
+
+  @Test
+  public void bookmarksAndWatchErrorsAreFilteredAndUnknownTypesAreDeadLetters() {
+    ObjectNode watch = JSON.createObjectNode().put("type", "BOOKMARK");
+    watch.putObject("object").put("kind", "Pod").putObject("metadata").put("resourceVersion", "9");
+    assertThat(onlyFilterReason(watch.toString()), equalTo(RecordParser.FILTER_WATCH_BOOKMARK));
+    watch.put("type", "ERROR");
+    assertThat(onlyFilterReason(watch.toString()), equalTo(RecordParser.FILTER_WATCH_ERROR));
+    watch.put("type", "SYNC");
+    assertThat(onlyFailure(watch.toString()).reason(), containsString("unknown type 'SYNC'"));
+  }
+
+  @Test
+  public void objectDumpListsAreStatesEvenWhenTheirItemsLackKind() {
+    ObjectNode list = JSON.createObjectNode().put("apiVersion", "apps/v1").put("kind", "ReplicaSetList");
+    ObjectNode item = replicaSet();
+    item.remove("kind");
+    item.remove("apiVersion");
+    list.putArray("items").add(item);
+    ControlPlaneRecord r = onlyRecord(list.toString());
+    assertThat(r.stage(), equalTo(ControlPlaneRecord.LISTED));
+    assertThat(r.objectRef().resource(), equalTo("replicasets"));
+  }
+
+  @Test
+  public void objectWithoutAnyTimeIsADeadLetterThatSaysSo() {
+    ObjectNode cm = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "ConfigMap");
+    cm.putObject("metadata").put("name", "c");
+    assertThat(onlyFailure(cm.toString()).reason(), containsString("no timestamp to place it in time"));
+  }
+
+  @Test
+  public void kindWithoutNameIsStillADeadLetterNamingTheKind() {
     ObjectNode pod = JSON.createObjectNode();
     pod.put("kind", "Pod");
     pod.put("apiVersion", "v1");
-    assertThat(onlyFailure(pod.toString()).reason(), equalTo("not an audit event: kind Pod apiVersion v1"));
+    assertThat(onlyFailure(pod.toString()).reason(), containsString("kind Pod apiVersion v1 and no metadata.name"));
   }
 
   @Test
@@ -331,7 +480,7 @@ public class AuditEventParserTest {
     e.remove("objectRef");
     e.put("requestURI", "/healthz");
     e.put("verb", "get");
-    assertThat(onlyFilterReason(e.toString()), equalTo(AuditEventParser.FILTER_NON_RESOURCE));
+    assertThat(onlyFilterReason(e.toString()), equalTo(RecordParser.FILTER_NON_RESOURCE));
   }
 
   @Test
@@ -339,7 +488,7 @@ public class AuditEventParserTest {
     ObjectNode e = event();
     ((ObjectNode) e.get("objectRef")).remove("name");
     e.put("verb", "list");
-    assertThat(onlyFilterReason(e.toString()), equalTo(AuditEventParser.FILTER_COLLECTION));
+    assertThat(onlyFilterReason(e.toString()), equalTo(RecordParser.FILTER_COLLECTION));
   }
 
   @Test
@@ -349,7 +498,7 @@ public class AuditEventParserTest {
     e.put("verb", "create");
     e.put("stage", "RequestReceived");
     e.remove("responseStatus");
-    List<ParseOutcome> out = new AuditEventParser("c1", "f").parse(e.toString(), 1);
+    List<ParseOutcome> out = new RecordParser("c1", "f").parse(e.toString(), 1);
     assertThat(out.size(), equalTo(1));
     assertThat(((ParseOutcome.Parsed) out.get(0)).record().objectRef().name(), equalTo(""));
   }
@@ -359,20 +508,40 @@ public class AuditEventParserTest {
     ObjectNode e = event();
     e.put("verb", "get");
     e.putObject("responseObject").put("kind", "Pod").putObject("metadata").put("name", "p1").put("uid", "u-9");
-    AuditRecord r = ((ParseOutcome.Parsed) new AuditEventParser("c1", "f").parse(e.toString(), 1).get(0)).record();
+    ControlPlaneRecord r = ((ParseOutcome.Parsed) new RecordParser("c1", "f").parse(e.toString(), 1).get(0)).record();
     assertThat(r.responseObject(), equalTo(null));
     assertThat(r.objectRef().uid(), equalTo("u-9")); // the identity was taken before the body was dropped
   }
 
   @Test
-  public void writesOfCoreAndEventsGroupEventObjectsAreFiltered() {
+  public void auditedWriteOfAnEventIsTheEventFromTheResponseElseFromACreatesRequest() {
     ObjectNode e = event();
     ObjectNode ref = (ObjectNode) e.get("objectRef");
     ref.put("resource", "events");
+    ref.put("name", "p1.17a");
     e.put("verb", "create");
-    assertThat(onlyFilterReason(e.toString()), equalTo(AuditEventParser.FILTER_EVENT_OBJECTS));
+    e.set("requestObject", coreEvent().put("message", "from the request"));
+    ControlPlaneRecord fromRequest = onlyRecord(e.toString());
+    assertThat(fromRequest.origin(), equalTo(ControlPlaneRecord.EVENT));
+    assertThat(fromRequest.objectRef().name(), equalTo("p1")); // about the pod, not the Event
+    assertThat(fromRequest.responseObject(), containsString("from the request"));
+    assertThat(fromRequest.stage(), equalTo("ResponseComplete"));
+
+    e.set("responseObject", coreEvent().put("message", "from the response"));
+    assertThat(onlyRecord(e.toString()).responseObject(), containsString("from the response"));
+  }
+
+  @Test
+  public void eventWritesThatDoNotSayWhatTheEventWasAreFilteredByReason() {
+    ObjectNode e = event();
+    ObjectNode ref = (ObjectNode) e.get("objectRef");
+    ref.put("resource", "events");
     ref.put("apiGroup", "events.k8s.io");
-    assertThat(onlyFilterReason(e.toString()), equalTo(AuditEventParser.FILTER_EVENT_OBJECTS));
+    e.put("verb", "patch");
+    e.putObject("requestObject").put("count", 4); // a patch body alone is not the Event
+    assertThat(onlyFilterReason(e.toString()), equalTo(RecordParser.FILTER_EVENT_WITHOUT_BODY));
+    e.put("verb", "delete");
+    assertThat(onlyFilterReason(e.toString()), equalTo(RecordParser.FILTER_EVENT_NOT_WRITTEN));
   }
 
   @Test
