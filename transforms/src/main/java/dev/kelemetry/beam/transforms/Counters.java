@@ -13,6 +13,8 @@ public final class Counters {
   public static final String RECORDS_PARSED = "records_parsed";
   public static final String RECORDS_DEAD_LETTERED = "records_dead_lettered";
   public static final String RECORDS_FILTERED = "records_filtered";
+  /** Of the dead-lettered: records a stream read after the watermark had passed their event time. */
+  public static final String RECORDS_LATE = "records_late";
   public static final String FILTERED_PREFIX = "filtered_";
   /** Records after deduplication, by origin: audited requests, object versions seen, Event occurrences. */
   public static final String REQUESTS = "requests";

@@ -3,6 +3,7 @@ package dev.kelemetry.beam.transforms;
 import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.RawRecord;
+import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
 import dev.kelemetry.beam.transforms.coders.RecordCoders;
 import dev.kelemetry.beam.transforms.parse.RecordParser;
@@ -20,8 +21,13 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Instant;
 
 /**
- * Every known input envelope to {@link ControlPlaneRecord}s, stamped with their request time; everything else to dead
+ * Every known input envelope to {@link ControlPlaneRecord}s, stamped with their event time; everything else to dead
  * letters. Counts each record read as parsed, dead-lettered or filtered (by reason), so the three add up to read.
+ *
+ * <p>Lateness: a streaming source stamps each raw record with its watermark at the moment it read it (see
+ * {@code ReadKafkaRecords}). A record whose event time is before that stamp arrived after the watermark had passed
+ * it: windows it belongs to may already be closed, so it would be dropped by the runner without a word. It becomes
+ * a dead letter that says so instead. Files stamp nothing (the minimum time), so nothing from a backfill is late.
  */
 public final class ParseRecords extends PTransform<PCollection<RawRecord>, PCollectionTuple> {
   public static final TupleTag<ControlPlaneRecord> RECORDS = new TupleTag<>() {};
@@ -67,19 +73,25 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
     private final Counter parsed = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_PARSED);
     private final Counter deadLettered = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_DEAD_LETTERED);
     private final Counter filtered = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_FILTERED);
+    private final Counter late = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_LATE);
 
     ParseFn(String defaultCluster) {
       this.defaultCluster = defaultCluster;
     }
 
     @ProcessElement
-    public void process(@Element RawRecord raw, MultiOutputReceiver out) {
+    public void process(@Element RawRecord raw, @Timestamp Instant watermarkAtRead, MultiOutputReceiver out) {
       String cluster = raw.cluster() == null || raw.cluster().isEmpty() ? defaultCluster : raw.cluster();
       List<ParseOutcome> outcomes = new RecordParser(cluster, raw.source()).parse(raw.text(), raw.line());
       PROGRESS.add(outcomes.size());
       for (ParseOutcome outcome : outcomes) {
         read.inc();
-        if (outcome instanceof ParseOutcome.Parsed p) {
+        if (outcome instanceof ParseOutcome.Parsed p && isLate(p.record(), watermarkAtRead)) {
+          deadLettered.inc();
+          late.inc();
+          out.get(DEAD_LETTERS).output(DeadLetterRow.of(raw.source(), p.line(), "ParseRecords", lateReason(p.record(),
+              watermarkAtRead), mayHoldSecretValues(raw.text()) ? WITHHELD : raw.text()));
+        } else if (outcome instanceof ParseOutcome.Parsed p) {
           parsed.inc();
           out.get(RECORDS).outputWithTimestamp(p.record(), new Instant(p.record().requestReceivedMicros() / 1000));
         } else if (outcome instanceof ParseOutcome.Failed f) {
@@ -91,6 +103,16 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
           Metrics.counter(Counters.NAMESPACE, Counters.FILTERED_PREFIX + f.reason()).inc();
         }
       }
+    }
+
+    static boolean isLate(ControlPlaneRecord r, Instant watermarkAtRead) {
+      return r.requestReceivedMicros() / 1000 < watermarkAtRead.getMillis();
+    }
+
+    static String lateReason(ControlPlaneRecord r, Instant watermarkAtRead) {
+      return "late: its event time " + Rows.timestamp(r.requestReceivedMicros()) + " was already behind the watermark ("
+          + Rows.timestamp(watermarkAtRead.getMillis() * 1000) + ") when it was read; raise --watermark-delay or"
+          + " --allowed-lateness to wait longer for records like it, or trace it with a backfill";
     }
 
     @Override

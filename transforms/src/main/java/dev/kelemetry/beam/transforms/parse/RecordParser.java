@@ -55,6 +55,21 @@ public final class RecordParser {
     this.source = source;
   }
 
+  /**
+   * The newest event time among the records in {@code text} (epoch micros), or null when it holds none: what a
+   * streaming source advances its watermark by. Parses the text as {@link #parse} does.
+   */
+  public static Long latestEventMicros(String text) {
+    Long latest = null;
+    for (ParseOutcome outcome : new RecordParser("", "").parse(text, 1)) {
+      if (outcome instanceof ParseOutcome.Parsed p) {
+        long at = p.record().requestReceivedMicros();
+        latest = latest == null ? at : Math.max(latest, at);
+      }
+    }
+    return latest;
+  }
+
   /** Parses one input item (a JSON line or a JSON/YAML document) that starts at {@code line}. */
   public List<ParseOutcome> parse(String text, long line) {
     List<ParseOutcome> out = new ArrayList<>();

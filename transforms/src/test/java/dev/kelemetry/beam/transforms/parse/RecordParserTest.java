@@ -657,4 +657,13 @@ public class RecordParserTest {
     assertThat(out.get(1) instanceof ParseOutcome.Failed, is(true));
     assertThat(out.get(2) instanceof ParseOutcome.Filtered, is(true));
   }
+
+  @Test
+  public void latestEventTimeOfABatchIsItsNewestRecordAndNullWhenNothingParses() {
+    ObjectNode later = event().put("auditID", "a-2").put("requestReceivedTimestamp", "2024-01-01T00:00:09Z");
+    ObjectNode list = JSON.createObjectNode().put("apiVersion", "audit.k8s.io/v1").put("kind", "EventList");
+    list.putArray("items").add(event()).add(later);
+    assertThat(RecordParser.latestEventMicros(list.toString()), equalTo(micros("2024-01-01T00:00:09Z")));
+    assertThat(RecordParser.latestEventMicros("{broken"), nullValue());
+  }
 }
