@@ -21,13 +21,30 @@ public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDon
   public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
 
   private final String directory;
+  private final boolean windowed;
 
-  private WriteLocalDirectory(String directory) {
+  private WriteLocalDirectory(String directory, boolean windowed) {
     this.directory = directory;
+    this.windowed = windowed;
   }
 
   public static WriteLocalDirectory to(String directory) {
-    return new WriteLocalDirectory(directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory);
+    return new WriteLocalDirectory(directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory,
+        false);
+  }
+
+  /**
+   * For a stream: one file per window and pane ({@code spans-<window start>-<window end>-pane-0-last-00000-of-00001.json}),
+   * each written when its window fires. The name depends only on the window, so a window written again after a
+   * restart from a checkpoint replaces its file instead of adding a second copy of its rows.
+   */
+  public WriteLocalDirectory withWindowedFiles() {
+    return new WriteLocalDirectory(directory, true);
+  }
+
+  private TextIO.Write text(String prefix) {
+    TextIO.Write write = TextIO.write().to(directory + "/" + prefix).withSuffix(".json");
+    return windowed ? write.withWindowedWrites().withNumShards(1) : write;
   }
 
   public static PCollectionTuple rows(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters) {
@@ -40,10 +57,10 @@ public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDon
   public PDone expand(PCollectionTuple rows) {
     rows.get(SPANS)
         .apply("SpansAsJson", MapElements.into(TypeDescriptors.strings()).via((SpanRow span) -> Rows.toJson(span)))
-        .apply("WriteSpans", TextIO.write().to(directory + "/spans/spans").withSuffix(".json"));
+        .apply("WriteSpans", text("spans/spans"));
     rows.get(DEAD_LETTERS)
         .apply("DeadLettersAsJson", MapElements.into(TypeDescriptors.strings()).via((DeadLetterRow row) -> Rows.toJson(row)))
-        .apply("WriteDeadLetters", TextIO.write().to(directory + "/dead_letters/dead_letters").withSuffix(".json"));
+        .apply("WriteDeadLetters", text("dead_letters/dead_letters"));
     return PDone.in(rows.getPipeline());
   }
 }

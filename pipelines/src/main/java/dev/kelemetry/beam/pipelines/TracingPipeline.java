@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.ReadAuditFiles;
+import dev.kelemetry.beam.io.ReadKafkaRecords;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -12,9 +13,12 @@ import dev.kelemetry.beam.transforms.ResolveOwners;
 import dev.kelemetry.beam.transforms.TrackObjects;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.joda.time.Duration;
 
 /** The pipeline graph: the same for a backfill and (with another source) a live stream. */
 public final class TracingPipeline {
@@ -60,5 +64,23 @@ public final class TracingPipeline {
     Outputs out = build(pipeline, config);
     WriteLocalDirectory.rows(out.spans(), out.deadLetters())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
+  }
+
+  /**
+   * The graph of a live stream, read top to bottom: Kafka in, the same graph, and the local directory out as one file
+   * per trace window, written when the watermark passes the window's end.
+   */
+  public static void buildStreamWithLocalOutput(Pipeline pipeline, ReadKafkaRecords source, TracingConfig config) {
+    Outputs out = traceRecords(pipeline.apply("ReadKafkaRecords", source), config);
+    WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()))
+        .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()).withWindowedFiles());
+  }
+
+  /**
+   * Rows grouped by trace window for a streaming sink. Nothing fires early or late: a window's rows come once, when
+   * the watermark passes its end, which is when every trace in it is complete.
+   */
+  public static <T> PCollection<T> inOutputWindows(PCollection<T> rows, Duration window) {
+    return rows.apply("ByTraceWindow", Window.<T>into(FixedWindows.of(window)));
   }
 }

@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.StreamSupport;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -27,69 +29,150 @@ import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TimestampedValue;
-import org.junit.Rule;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The graph after the source, fed as a stream (TestStream on the DirectRunner: records out of order within a few
- * seconds, the watermark advancing behind them) writes the same span rows, ids included, as the backfill of the
- * same log. The Kafka source of [2/7] plugs into the same graph.
+ * The graph after the source, fed as a stream (TestStream on the DirectRunner) the way the Kafka source feeds it: each
+ * raw record stamped with the watermark at the moment it arrived, the watermark trailing the newest request time by
+ * 10 s. Named after LeaderBoardTest's cases: records out of order but on time give the backfill's span rows, ids
+ * included; each window's rows come once, in the pane that fires when the watermark passes the window; a record that
+ * arrives after the watermark passed it is a dead letter and changes nothing else.
  */
 public class StreamParityTest {
-  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+  private static final long DELAY_MILLIS = 10_000;
 
-  @Test
-  public void aStreamOfTheRolloutGivesTheBackfillsSpans() throws Exception {
-    Path log = tmp.getRoot().toPath().resolve("audit.log");
+  @ClassRule public static final TemporaryFolder tmp = new TemporaryFolder();
+
+  private static Path log;
+  private static TracingConfig config;
+  private static List<String> batch;
+
+  @BeforeClass
+  public static void backfillTheRollout() throws Exception {
+    log = tmp.getRoot().toPath().resolve("audit.log");
     Kelemetry.generate("deployment-rollout", 1, 3, Instant.parse("2026-02-01T08:10:00Z"), log);
-    TracingConfig config = TracingConfig.defaults(List.of(new InputSpec(log.toString(), "")), tmp.newFolder().toString())
+    config = TracingConfig.defaults(List.of(new InputSpec(log.toString(), "")), tmp.newFolder().toString())
         .withCluster("parity");
-
     Kelemetry.Backfills.run(config, "direct", false);
-    List<String> batch = SpanFiles.read(Path.of(config.output())).stream().map(Rows::toJson).sorted().toList();
+    batch = SpanFiles.read(Path.of(config.output())).stream().map(Rows::toJson).sorted().toList();
     assertThat(batch.size(), greaterThan(100));
+  }
 
-    // Arrival order: the log's order shuffled within groups of 20 lines (a few hundred ms of traffic); the watermark
-    // follows 10 s behind the latest request time seen.
-    List<String> lines = Files.readAllLines(log);
+  /**
+   * The log's lines shuffled within groups of 20 (a few hundred ms of traffic), each stamped with the watermark when
+   * its group arrives; after each group the watermark moves to 10 s behind the newest request time seen. Lines at
+   * {@code lateLines} are held back and arrive at the end, when the watermark has passed them.
+   */
+  private static TestStream<RawRecord> arrivals(List<String> lines, Set<Integer> lateLines) {
     TestStream.Builder<RawRecord> stream = TestStream.create(RecordCoders.raw());
     Random random = new Random(11);
     long maxSeen = Long.MIN_VALUE;
+    org.joda.time.Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
     for (int from = 0; from < lines.size(); from += 20) {
       List<Integer> group = new ArrayList<>();
       for (int i = from; i < Math.min(lines.size(), from + 20); i++) {
-        group.add(i);
+        if (!lateLines.contains(i)) {
+          group.add(i);
+        }
       }
       Collections.shuffle(group, random);
-      List<TimestampedValue<RawRecord>> batchOfArrivals = new ArrayList<>();
       for (int i : group) {
-        long received = receivedMillis(lines.get(i));
-        maxSeen = Math.max(maxSeen, received);
-        batchOfArrivals.add(TimestampedValue.of(new RawRecord(log.toString(), i + 1, lines.get(i), ""),
-            new org.joda.time.Instant(received)));
+        maxSeen = Math.max(maxSeen, receivedMillis(lines.get(i)));
+        stream = stream.addElements(TimestampedValue.of(new RawRecord(log.toString(), i + 1, lines.get(i), ""), watermark));
       }
-      stream = stream.addElements(batchOfArrivals.get(0), batchOfArrivals.subList(1, batchOfArrivals.size())
-          .toArray(TimestampedValue[]::new))
-          .advanceWatermarkTo(new org.joda.time.Instant(maxSeen - 10_000));
+      watermark = new org.joda.time.Instant(maxSeen - DELAY_MILLIS);
+      stream = stream.advanceWatermarkTo(watermark);
     }
+    for (int i : lateLines) {
+      stream = stream.addElements(TimestampedValue.of(new RawRecord(log.toString(), i + 1, lines.get(i), ""), watermark));
+    }
+    return stream.advanceWatermarkToInfinity();
+  }
 
+  private static TracingPipeline.Outputs streamed(Pipeline pipeline, TestStream<RawRecord> arrivals) {
+    PCollectionTuple raw = PCollectionTuple
+        .of(ReadAuditFiles.RECORDS, pipeline.apply("Stream", arrivals))
+        .and(ReadAuditFiles.DEAD_LETTERS, pipeline.apply("NoReadErrors", Create.empty(JsonCoder.of(DeadLetterRow.class))));
+    return TracingPipeline.traceRecords(raw, config);
+  }
+
+  private static Pipeline streamingPipeline() {
     StreamingOptions options = PipelineOptionsFactory.as(StreamingOptions.class);
     options.setStreaming(true);
     options.setRunner(org.apache.beam.runners.direct.DirectRunner.class);
-    Pipeline pipeline = Pipeline.create(options);
-    PCollectionTuple raw = PCollectionTuple
-        .of(ReadAuditFiles.RECORDS, pipeline.apply("Stream", stream.advanceWatermarkToInfinity()))
-        .and(ReadAuditFiles.DEAD_LETTERS, pipeline.apply("NoReadErrors",
-            Create.empty(JsonCoder.of(DeadLetterRow.class))));
-    TracingPipeline.Outputs out = TracingPipeline.traceRecords(raw, config);
+    return Pipeline.create(options);
+  }
+
+  @Test
+  public void onTimeRecordsOutOfOrderGiveTheBackfillsSpans() throws Exception {
+    Pipeline pipeline = streamingPipeline();
+    TracingPipeline.Outputs out = streamed(pipeline, arrivals(Files.readAllLines(log), Set.of()));
+    List<String> expected = batch; // a local: the check is serialized, the test instance is not
     PAssert.that(out.spans()).satisfies(rows -> {
       List<String> streamed = StreamSupport.stream(rows.spliterator(), false).map(Rows::toJson).sorted().toList();
       // Name what differs (ids, kind, name) before comparing whole rows, so a failure is readable.
-      assertThat(summaries(streamed, batch), equalTo(List.of()));
-      assertThat(streamed, equalTo(batch));
+      assertThat(summaries(streamed, expected), equalTo(List.of()));
+      assertThat(streamed, equalTo(expected));
+      return null;
+    });
+    PAssert.that(out.deadLetters()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void eachWindowsRowsComeOnceInThePaneThatFiresWhenTheWatermarkPassesIt() throws Exception {
+    Pipeline pipeline = streamingPipeline();
+    TracingPipeline.Outputs out = streamed(pipeline, arrivals(Files.readAllLines(log), Set.of()));
+    PCollection<String> byWindow = TracingPipeline.inOutputWindows(out.spans(), config.window())
+        .apply(MapElements.into(TypeDescriptors.strings()).via((SpanRow row) -> Rows.toJson(row)));
+    IntervalWindow window = new IntervalWindow(org.joda.time.Instant.parse("2026-02-01T08:00:00Z"), config.window());
+    PAssert.that(byWindow).inOnTimePane(window).containsInAnyOrder(batch);
+    PAssert.that(byWindow).inFinalPane(window).containsInAnyOrder(batch);
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aRecordBehindTheWatermarkIsADeadLetterAndChangesNothingElse() throws Exception {
+    List<String> lines = Files.readAllLines(log);
+    // a read in the middle of the rollout, all its stages: its span goes, nothing else changes
+    String lateAuditId = null;
+    for (int i = lines.size() / 2; i < lines.size() && lateAuditId == null; i++) {
+      if (lines.get(i).contains("\"verb\":\"get\"")) {
+        lateAuditId = Rows.fromJson(lines.get(i), com.fasterxml.jackson.databind.JsonNode.class).path("auditID").asText();
+      }
+    }
+    Set<Integer> late = new java.util.TreeSet<>();
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains("\"auditID\":\"" + lateAuditId + "\"")) {
+        late.add(i);
+      }
+    }
+    String spanOfLate = "\"k8s.audit.id\":\"" + lateAuditId + "\"";
+    List<String> expected = batch.stream().filter(row -> !row.contains(spanOfLate)).toList();
+    assertThat(expected.size(), equalTo(batch.size() - 1));
+
+    Pipeline pipeline = streamingPipeline();
+    TracingPipeline.Outputs out = streamed(pipeline, arrivals(lines, late));
+    List<Long> lateLines = late.stream().map(i -> i + 1L).toList();
+    PAssert.that(out.spans()).satisfies(rows -> {
+      List<String> streamed = StreamSupport.stream(rows.spliterator(), false).map(Rows::toJson).sorted().toList();
+      assertThat(summaries(streamed, expected), equalTo(List.of()));
+      return null;
+    });
+    PAssert.that(out.deadLetters()).satisfies(rows -> {
+      List<DeadLetterRow> dead = StreamSupport.stream(rows.spliterator(), false).toList();
+      assertThat(dead.stream().map(DeadLetterRow::line).sorted().toList(), equalTo(lateLines));
+      assertThat(dead.stream().allMatch(d -> d.reason().contains("behind the watermark")), equalTo(true));
       return null;
     });
     pipeline.run().waitUntilFinish();
