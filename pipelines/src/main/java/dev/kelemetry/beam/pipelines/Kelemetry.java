@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 /** The {@code ./kelemetry} command line. */
 @Command(name = "kelemetry", mixinStandardHelpOptions = true, version = "kelemetry-beam 0.1.0",
     description = "Control-plane tracing for Kubernetes on Apache Beam: audit logs in, owner-linked traces out.",
-    subcommands = {Kelemetry.Backfill.class, Kelemetry.Generate.class, Kelemetry.Demo.class})
+    subcommands = {Kelemetry.Backfill.class, Kelemetry.StreamCommand.class, Kelemetry.Generate.class, Kelemetry.Demo.class})
 public final class Kelemetry implements Runnable {
 
   public static void main(String[] args) {
@@ -109,6 +109,63 @@ public final class Kelemetry implements Runnable {
     @Override
     public Integer call() throws Exception {
       return Backfills.run(config(inputs, output, run), run.runner, true) == null ? 2 : 0;
+    }
+  }
+
+  @Command(name = "stream", mixinStandardHelpOptions = true,
+      description = "Trace audit logs, Kubernetes Events and object watches from Kafka, live, on the embedded Flink runner."
+          + " Each message holds one record or a batch in any input format backfill reads. A window's spans are written"
+          + " once, when the watermark passes its end; a record that arrives behind the watermark is a dead letter."
+          + " Checkpoints go to <output>/.checkpoints: run the same command again to resume after a crash or Ctrl-C.")
+  static final class StreamCommand implements Callable<Integer> {
+    @Option(names = "--kafka-bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port...].")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, description = "Topic to read; repeatable.")
+    List<String> topics;
+
+    @Option(names = "--cluster-from-topic", paramLabel = "REGEX", description = "Take the cluster name from the topic: the regex's first group, or its whole match (e.g. '^audit-(.+)$').")
+    String clusterFromTopic;
+
+    @Option(names = "--cluster-header", paramLabel = "HEADER", description = "Take the cluster name from this message header.")
+    String clusterHeader;
+
+    @Option(names = "--output", required = true, description = "Output directory (spans/, dead_letters/, .checkpoints/).")
+    Path output;
+
+    @Option(names = "--consumer-group", defaultValue = "kelemetry", description = "Kafka consumer group; offsets are committed at each checkpoint (default: ${DEFAULT-VALUE}).")
+    String consumerGroup;
+
+    @Option(names = "--watermark-delay", defaultValue = "1m", description = "How far behind the newest record of a partition a record may be and still be on time: clock skew between API servers, shipper batching (the webhook backend waits up to 30 s), slow requests (default: ${DEFAULT-VALUE}).")
+    String watermarkDelay;
+
+    @Option(names = "--allowed-lateness", defaultValue = "0s", description = "Extra time a window stays open for records behind the watermark; adds to the delay before a window is written (default: ${DEFAULT-VALUE}).")
+    String allowedLateness;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "30s", description = "How often state and offsets are checkpointed; a restart repeats at most this much work (default: ${DEFAULT-VALUE}).")
+    String checkpointInterval;
+
+    @Option(names = "--max-records", description = "Stop after this many messages (for tests and benchmarks); without it the stream runs until stopped.")
+    Long maxRecords;
+
+    @CommandLine.Mixin
+    RunOptions run = new RunOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      if (clusterFromTopic != null && clusterHeader != null) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "use one of --cluster-from-topic and --cluster-header");
+      }
+      if (!run.runner.equals("flink")) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "stream runs on the embedded Flink runner only (--runner flink)");
+      }
+      Streams.StreamConfig stream = new Streams.StreamConfig(bootstrap, topics,
+          new Streams.ClusterRule(run.cluster, clusterFromTopic == null ? null : Pattern.compile(clusterFromTopic), clusterHeader),
+          consumerGroup, parseDuration(watermarkDelay, "--watermark-delay", true),
+          parseDuration(allowedLateness, "--allowed-lateness", true),
+          parseDuration(checkpointInterval, "--checkpoint-interval", false), maxRecords);
+      Streams.run(stream, config(List.of(), output, run), true);
+      return 0;
     }
   }
 
@@ -208,8 +265,12 @@ public final class Kelemetry implements Runnable {
   /** {@code GLOB@CLUSTER}; a cluster name has no dot or slash, so {@code logs/audit@2024.log} stays a path. */
   private static final Pattern INPUT_WITH_CLUSTER = Pattern.compile("(.+)@([A-Za-z0-9_-]+)");
 
-  /** {@code 30m}, {@code 1h}, {@code 90s}, {@code 1h30m}. */
+  /** {@code 30m}, {@code 1h}, {@code 90s}, {@code 1h30m}; not zero. */
   static Duration parseDuration(String text, String option) {
+    return parseDuration(text, option, false);
+  }
+
+  static Duration parseDuration(String text, String option, boolean zeroAllowed) {
     Matcher m = DURATION.matcher(text.strip());
     long seconds = 0;
     int end = 0;
@@ -223,7 +284,7 @@ public final class Kelemetry implements Runnable {
       };
       end = m.end();
     }
-    if (end == 0 || end != text.strip().length() || seconds == 0) {
+    if (end == 0 || end != text.strip().length() || (seconds == 0 && !zeroAllowed)) {
       throw new CommandLine.ParameterException(new CommandLine(new Kelemetry()),
           option + " takes a duration like 30m, 1h or 90s, got '" + text + "'");
     }

@@ -1,0 +1,121 @@
+package dev.kelemetry.beam.pipelines;
+
+import dev.kelemetry.beam.io.ReadKafkaRecords;
+import dev.kelemetry.beam.transforms.parse.RecordParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.joda.time.Duration;
+
+/**
+ * Runs the live stream: Kafka topics through the tracing graph into the local directory, on the embedded Flink
+ * runner in streaming mode, with checkpoints so that a killed job resumes where its last checkpoint was.
+ *
+ * <p>Restart: checkpoints (the Kafka offsets and every object's tracked state) go to {@code <output>/.checkpoints}
+ * and are kept when the job dies or is cancelled. A new {@code stream} with the same output restores the newest one,
+ * re-reads what came after it and recomputes the windows that were open; their files are written again under the
+ * same names, so no row is lost and none appears twice. Offsets are also committed to the consumer group, so a job
+ * started without checkpoints (a new output directory) begins where the group left off.
+ */
+final class Streams {
+  private Streams() {}
+
+  /** What a stream reads and how it keeps time; the graph's own settings are in {@link TracingConfig}. */
+  record StreamConfig(
+      String bootstrapServers,
+      List<String> topics,
+      ClusterRule clusterRule,
+      String consumerGroup,
+      Duration watermarkDelay,
+      Duration allowedLateness,
+      Duration checkpointInterval,
+      Long maxRecords) {
+
+    StreamConfig {
+      if (watermarkDelay.isShorterThan(Duration.ZERO) || allowedLateness.isShorterThan(Duration.ZERO)) {
+        throw new IllegalArgumentException("--watermark-delay and --allowed-lateness must not be negative");
+      }
+    }
+  }
+
+  /** Where a message's cluster name comes from. */
+  record ClusterRule(String fixed, Pattern fromTopic, String fromHeader) {}
+
+  /**
+   * The Kafka source of a stream. The source's watermark trails the newest event time of each partition by the
+   * watermark delay plus the allowed lateness: windows then fire once, complete, when that has passed their end, and
+   * a record further behind is a dead letter (see {@code ParseRecords}).
+   */
+  static ReadKafkaRecords source(StreamConfig stream) {
+    ReadKafkaRecords read = ReadKafkaRecords.from(stream.bootstrapServers(), stream.topics())
+        .withConsumerGroup(stream.consumerGroup())
+        .withEventTime(RecordParser::latestEventMicros, stream.watermarkDelay().plus(stream.allowedLateness()));
+    ClusterRule rule = stream.clusterRule();
+    read = rule.fromTopic() != null ? read.withClusterFromTopic(rule.fromTopic())
+        : rule.fromHeader() != null ? read.withClusterFromHeader(rule.fromHeader())
+        : read.withCluster(rule.fixed());
+    return stream.maxRecords() == null ? read : read.withMaxRecords(stream.maxRecords());
+  }
+
+  /** Runs until the job ends (with {@code maxRecords}, after that many messages) or the process is stopped. */
+  static RunSummary run(StreamConfig stream, TracingConfig config, boolean print) throws IOException {
+    Path out = Path.of(config.output()).toAbsolutePath();
+    Path checkpoints = Files.createDirectories(out.resolve(".checkpoints"));
+    Optional<Path> restore = latestCheckpoint(checkpoints);
+    FlinkPipelineOptions options = Runners.streamingFlink(checkpoints, stream.checkpointInterval(),
+        restore.map(Path::toString).orElse(null), out.resolve(".flink-conf"));
+    if (print) {
+      System.out.printf("stream: %s from %s as group '%s', %s windows, watermark %s behind the newest record"
+              + " (+ %s allowed lateness) -> %s%n",
+          String.join(",", stream.topics()), stream.bootstrapServers(), stream.consumerGroup(),
+          config.window().toPeriod(), stream.watermarkDelay().toPeriod(), stream.allowedLateness().toPeriod(), out);
+      System.out.println(restore.map(p -> "resuming from checkpoint " + p)
+          .orElse("no checkpoint in " + checkpoints + ": starting from the consumer group's committed offsets"));
+      System.out.println("a window's spans are written when the watermark passes its end; Ctrl-C stops, a restart resumes");
+    }
+    Pipeline pipeline = Pipeline.create(options);
+    TracingPipeline.buildStreamWithLocalOutput(pipeline, source(stream), config);
+    long startedAt = System.nanoTime();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    RunSummary summary = RunSummary.of(result, (System.nanoTime() - startedAt) / 1e9);
+    summary.write(out.resolve("summary.json"), config, "flink-streaming");
+    if (print) {
+      System.out.println(summary.describe());
+    }
+    return summary;
+  }
+
+  /** The newest completed checkpoint Flink kept under {@code dir} ({@code <job id>/chk-<n>/_metadata}), if any. */
+  static Optional<Path> latestCheckpoint(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> walk = Files.walk(dir, 3)) {
+      return walk.filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparing(Streams::modified))
+          .map(Path::toAbsolutePath);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p.resolve("_metadata")).toMillis();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
