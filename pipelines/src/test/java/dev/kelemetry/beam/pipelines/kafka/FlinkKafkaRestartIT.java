@@ -3,7 +3,6 @@ package dev.kelemetry.beam.pipelines.kafka;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
-import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import dev.kelemetry.beam.testing.kafka.KafkaBroker;
@@ -46,7 +45,8 @@ public class FlinkKafkaRestartIT {
   @ClassRule public static final KafkaBroker KAFKA = new KafkaBroker();
 
   private static final String TOPIC = "audit-restart";
-  private static final int MESSAGES = 400;
+  /** Messages sent after the kill: some while no job runs, the rest while the restored job catches up. */
+  private static final int MESSAGES_AFTER_KILL = 300;
   private static final long PRODUCE_EVERY_MILLIS = 50;
 
   @Test
@@ -69,9 +69,8 @@ public class FlinkKafkaRestartIT {
       // Kill once some windows are in files (so the restore replays over written output) and while the producer
       // still has messages to send (so the kill lands mid-stream).
       awaitOrFail(() -> !outputFiles(out).isEmpty(), 120, first, work.resolve("job1.log"), "the first output file");
-      assertTrue("the producer finished before the kill; the test would not kill mid-stream",
-          producer.sent.get() < MESSAGES);
       first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no final checkpoint, no cancel
+      producer.stopAfter(MESSAGES_AFTER_KILL);
       log(t0, "job 1 killed after " + producer.sent.get() + " messages sent; " + outputFiles(out).size()
           + " output files; " + lines(out).size() + " lines");
     } finally {
@@ -83,10 +82,11 @@ public class FlinkKafkaRestartIT {
     Process second = startJob(work, out, checkpoints, restoreFrom.toString(), "job2.log");
     try {
       producer.join();
+      assertThat("producer failed", producer.failure, org.hamcrest.Matchers.nullValue());
       log(t0, "producer done: " + producer.sent.get() + " messages");
-      awaitOrFail(() -> ids(out).size() >= MESSAGES, 180, second, work.resolve("job2.log"),
+      awaitOrFail(() -> ids(out).size() >= producer.sent.get(), 180, second, work.resolve("job2.log"),
           "every message in the output");
-      log(t0, "all " + MESSAGES + " ids in the output");
+      log(t0, "all " + producer.sent.get() + " ids in the output");
       Thread.sleep(3000); // a late duplicate, if any, would land now
     } finally {
       second.destroyForcibly().waitFor();
@@ -108,8 +108,9 @@ public class FlinkKafkaRestartIT {
         seen.merge(Long.parseLong(id), 1, Integer::sum);
       }
     }
+    int messages = producer.sent.get();
     List<Long> missing = new ArrayList<>();
-    for (long i = 0; i < MESSAGES; i++) {
+    for (long i = 0; i < messages; i++) {
       if (!seen.containsKey(i)) {
         missing.add(i);
       }
@@ -117,12 +118,21 @@ public class FlinkKafkaRestartIT {
     assertThat("ids missing from the output", missing, empty());
     assertThat("ids counted more than once",
         seen.entrySet().stream().filter(e -> e.getValue() != 1).map(Map.Entry::getKey).toList(), empty());
-    assertThat(seen.size(), equalTo(MESSAGES));
+    assertThat(seen.size(), equalTo(messages));
   }
 
-  /** Sends MESSAGES messages, alternating partitions, each stamped with its send time as its event time. */
+  /**
+   * Sends messages with ids 0, 1, 2, ... alternating partitions, each stamped with its send time as its event time,
+   * until {@link #stopAfter} says how many more to send.
+   */
   private static final class Producer extends Thread {
     final AtomicInteger sent = new AtomicInteger();
+    private volatile int limit = Integer.MAX_VALUE;
+    volatile Exception failure;
+
+    void stopAfter(int more) {
+      limit = sent.get() + more;
+    }
 
     Producer() {
       super("test-producer");
@@ -136,7 +146,7 @@ public class FlinkKafkaRestartIT {
       p.put(ProducerConfig.ACKS_CONFIG, "all");
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-        for (int i = 0; i < MESSAGES; i++) {
+        for (int i = 0; i < limit; i++) {
           String text = "{\"id\":" + i + ",\"ts\":" + System.currentTimeMillis() + "}";
           producer.send(new ProducerRecord<>(TOPIC, i % 2, null, text.getBytes(StandardCharsets.UTF_8))).get();
           sent.incrementAndGet();
@@ -145,7 +155,7 @@ public class FlinkKafkaRestartIT {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (Exception e) {
-        throw new IllegalStateException(e);
+        failure = e;
       }
     }
   }

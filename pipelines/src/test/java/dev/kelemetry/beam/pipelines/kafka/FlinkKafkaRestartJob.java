@@ -69,8 +69,8 @@ public final class FlinkKafkaRestartJob {
     options.setRetainExternalizedCheckpointsOnCancellation(true);
     options.setNumberOfExecutionRetries(0);
     if (!restoreFrom.equals("-")) {
-      // Beam 2.70 applies --savepointPath only to a remote Flink master; with [local] it is silently ignored ("No
-      // checkpoint found during restore" in the log, and the job starts from the committed group offsets, losing
+      // Beam 2.70 applies --savepointPath only to a remote Flink master; with [local] it is silently ignored (no
+      // "Starting job ... from savepoint" in the log, and the job starts from the committed group offsets, losing
       // what sat in window state). The embedded cluster takes the restore path from its Flink configuration.
       options.setSavepointPath(restoreFrom);
       options.setFlinkConfDir(flinkConfWithRestorePath(Paths.get(checkpoints).getParent(), restoreFrom));
