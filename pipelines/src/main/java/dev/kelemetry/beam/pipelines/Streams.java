@@ -73,6 +73,11 @@ final class Streams {
     Optional<Path> restore = latestCheckpoint(checkpoints);
     FlinkPipelineOptions options = Runners.streamingFlink(checkpoints, stream.checkpointInterval(),
         restore.map(Path::toString).orElse(null), out.resolve(".flink-conf"));
+    if (stream.maxRecords() != null) {
+      // A bounded read ends its source, but with checkpointing on, Flink keeps a finished source's task alive and the
+      // job never ends; this lets it finish once the source has been idle this long.
+      options.setShutdownSourcesAfterIdleMs(2000L);
+    }
     if (print) {
       System.out.printf("stream: %s from %s as group '%s', %s windows, watermark %s behind the newest record"
               + " (+ %s allowed lateness) -> %s%n",

@@ -1,0 +1,97 @@
+package dev.kelemetry.beam.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+
+import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.Rows;
+import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.testing.kafka.KafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.joda.time.Duration;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code stream} against a real Kafka broker (KRaft, a child JVM) on the embedded Flink runner: the generated
+ * deployment rollout produced into a topic gives exactly the span rows that {@code backfill} gives from the same file,
+ * ids included. The only field that differs is {@code kelemetry.source}, which says where each record was read (a
+ * file line in one, a topic, partition and offset in the other), so the comparison leaves it out.
+ */
+public class StreamCommandIT {
+  @ClassRule public static final KafkaBroker KAFKA = new KafkaBroker();
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  static void createTopic(String topic, int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static KafkaProducer<byte[], byte[]> producer() {
+    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5),
+        new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** Span rows as JSON without the attribute that names where the record was read. */
+  static List<String> comparable(List<SpanRow> spans) {
+    return spans.stream().map(s -> {
+      Map<String, Object> attributes = new TreeMap<>(s.attributes());
+      attributes.remove("kelemetry.source");
+      return Rows.toJson(new SpanRow(s.traceId(), s.spanId(), s.parentSpanId(), s.kind(), s.name(), s.startTime(),
+          s.endTime(), s.status(), s.cluster(), s.apiGroup(), s.resource(), s.namespace(), s.objectName(), s.uid(),
+          s.windowStart(), attributes, s.events()));
+    }).sorted().toList();
+  }
+
+  @Test
+  public void theRolloutProducedIntoKafkaGivesTheBackfillsSpanRows() throws Exception {
+    Path log = TMP.getRoot().toPath().resolve("rollout.log");
+    Kelemetry.generate("deployment-rollout", 1, 3, Instant.parse("2026-02-01T08:10:00Z"), log);
+    List<String> lines = Files.readAllLines(log);
+    TracingConfig batchConfig = TracingConfig.defaults(List.of(new InputSpec(log.toString(), "")),
+        TMP.newFolder("batch").toString()).withCluster("prod");
+    Kelemetry.Backfills.run(batchConfig, "flink", false);
+    List<String> batch = comparable(SpanFiles.read(Path.of(batchConfig.output())));
+    assertThat(batch.size(), greaterThan(300));
+
+    createTopic("audit-prod", 2);
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (int i = 0; i < lines.size(); i++) {
+        producer.send(new ProducerRecord<>("audit-prod", i % 2, null, lines.get(i).getBytes(StandardCharsets.UTF_8)));
+      }
+      producer.flush();
+    }
+
+    TracingConfig streamConfig = TracingConfig.defaults(List.of(), TMP.newFolder("stream").toString());
+    Streams.StreamConfig stream = new Streams.StreamConfig(KAFKA.bootstrapServers(), List.of("audit-prod"),
+        new Streams.ClusterRule(null, java.util.regex.Pattern.compile("^audit-(.+)$"), null), "parity",
+        Duration.standardMinutes(1), Duration.ZERO, Duration.standardSeconds(2), (long) lines.size());
+    RunSummary summary = Streams.run(stream, streamConfig, false);
+
+    assertThat(summary.get(dev.kelemetry.beam.transforms.Counters.RECORDS_READ), equalTo((long) lines.size()));
+    assertThat(SpanFiles.readRows(Path.of(streamConfig.output(), "dead_letters"), DeadLetterRow.class), empty());
+    List<String> streamed = comparable(SpanFiles.read(Path.of(streamConfig.output())));
+    assertThat(streamed.size(), equalTo(batch.size()));
+    assertThat(streamed, equalTo(batch));
+  }
+}
