@@ -40,14 +40,14 @@ public class StreamCommandIT {
   @ClassRule public static final KafkaBroker KAFKA = new KafkaBroker();
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
-  static void createTopic(String topic, int partitions) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+  static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
     }
   }
 
-  static KafkaProducer<byte[], byte[]> producer() {
-    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+  static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5),
         new ByteArraySerializer(), new ByteArraySerializer());
   }
@@ -74,8 +74,8 @@ public class StreamCommandIT {
     List<String> batch = comparable(SpanFiles.read(Path.of(batchConfig.output())));
     assertThat(batch.size(), greaterThan(300));
 
-    createTopic("audit-prod", 2);
-    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+    createTopic(KAFKA.bootstrapServers(), "audit-prod", 2);
+    try (KafkaProducer<byte[], byte[]> producer = producer(KAFKA.bootstrapServers())) {
       for (int i = 0; i < lines.size(); i++) {
         producer.send(new ProducerRecord<>("audit-prod", i % 2, null, lines.get(i).getBytes(StandardCharsets.UTF_8)));
       }
