@@ -59,6 +59,9 @@ public final class Kelemetry implements Runnable {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.flink", "error");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.runners.flink", "error");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.io.FileBasedSink", "error");
+    // KafkaIO reports lineage and backlog outside a bundle, where Beam has no metrics container: an ERROR with a
+    // stack trace that changes nothing (the counters of the run are complete).
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.metrics.MetricsEnvironment", "off");
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");

@@ -62,6 +62,7 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
     records.put("parsed", get(Counters.RECORDS_PARSED));
     records.put("dead_lettered", get(Counters.RECORDS_DEAD_LETTERED));
     records.put("filtered", get(Counters.RECORDS_FILTERED));
+    records.put("late", get(Counters.RECORDS_LATE));
     ObjectNode filtered = records.putObject("filtered_by_reason");
     counters.forEach((k, v) -> {
       if (k.startsWith(Counters.FILTERED_PREFIX)) {

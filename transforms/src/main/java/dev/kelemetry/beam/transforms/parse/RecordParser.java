@@ -33,6 +33,7 @@ public final class RecordParser {
   public static final String FILTER_NON_RESOURCE = "non_resource_request";
   public static final String FILTER_COLLECTION = "collection_request";
   public static final String FILTER_EVENT_WITHOUT_BODY = "event_write_without_body";
+  public static final String FILTER_EVENT_FIRST_STAGE = "event_write_first_stage";
   public static final String FILTER_EVENT_NOT_WRITTEN = "event_read_or_delete";
   public static final String FILTER_EVENT_DELETED = "event_deleted";
   public static final String FILTER_WATCH_BOOKMARK = "watch_bookmark";
@@ -301,7 +302,9 @@ public final class RecordParser {
     JsonNode event = response != null && KubeObjects.isKubeEvent(response) ? response
         : request != null && KubeObjects.isKubeEvent(request) && !verb.equals("patch") ? request : null;
     if (event == null) {
-      return new ParseOutcome.Filtered(line, FILTER_EVENT_WITHOUT_BODY);
+      // The API server decodes the body after the first stage is logged: a later stage of the same write has it.
+      return new ParseOutcome.Filtered(line, stage.equals("RequestReceived") ? FILTER_EVENT_FIRST_STAGE
+          : FILTER_EVENT_WITHOUT_BODY);
     }
     return KubeObjects.event(event, stage, cluster, source, line, raw);
   }

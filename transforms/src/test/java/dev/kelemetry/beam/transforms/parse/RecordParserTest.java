@@ -540,6 +540,8 @@ public class RecordParserTest {
     e.put("verb", "patch");
     e.putObject("requestObject").put("count", 4); // a patch body alone is not the Event
     assertThat(onlyFilterReason(e.toString()), equalTo(RecordParser.FILTER_EVENT_WITHOUT_BODY));
+    e.put("verb", "create").put("stage", "RequestReceived").remove("requestObject");
+    assertThat(onlyFilterReason(e.toString()), equalTo(RecordParser.FILTER_EVENT_FIRST_STAGE));
     e.put("verb", "delete");
     assertThat(onlyFilterReason(e.toString()), equalTo(RecordParser.FILTER_EVENT_NOT_WRITTEN));
   }
