@@ -59,6 +59,8 @@ public final class Kelemetry implements Runnable {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.flink", "error");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.runners.flink", "error");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.io.FileBasedSink", "error");
+    // The Kafka client warns on every reconnect attempt; an unreachable broker is reported once, in words.
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     // KafkaIO reports lineage and backlog outside a bundle, where Beam has no metrics container: an ERROR with a
     // stack trace that changes nothing (the counters of the run are complete).
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.metrics.MetricsEnvironment", "off");

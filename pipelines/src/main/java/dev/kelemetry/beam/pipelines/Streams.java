@@ -8,12 +8,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.joda.time.Duration;
 
 /**
@@ -68,6 +76,7 @@ final class Streams {
 
   /** Runs until the job ends (with {@code maxRecords}, after that many messages) or the process is stopped. */
   static RunSummary run(StreamConfig stream, TracingConfig config, boolean print) throws IOException {
+    checkTopicsExist(stream.bootstrapServers(), stream.topics());
     Path out = Path.of(config.output()).toAbsolutePath();
     Path checkpoints = Files.createDirectories(out.resolve(".checkpoints"));
     Optional<Path> restore = latestCheckpoint(checkpoints);
@@ -98,6 +107,30 @@ final class Streams {
       System.out.println(summary.describe());
     }
     return summary;
+  }
+
+  /**
+   * Fails fast, in words, when the brokers cannot be reached or a topic does not exist: started anyway, the job would
+   * wait a minute for metadata and end in a stack trace.
+   */
+  static void checkTopicsExist(String bootstrapServers, List<String> topics) {
+    Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    Set<String> existing;
+    try (Admin admin = Admin.create(config)) {
+      existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " (" + cause.getMessage() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking Kafka at " + bootstrapServers + " for its topics", e);
+    }
+    List<String> missing = topics.stream().filter(t -> !existing.contains(t)).toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("no topic " + String.join(", ", missing) + " at " + bootstrapServers
+          + "; it has: " + (existing.isEmpty() ? "no topics" : String.join(", ", new TreeSet<>(existing))));
+    }
   }
 
   /** The newest completed checkpoint Flink kept under {@code dir} ({@code <job id>/chk-<n>/_metadata}), if any. */

@@ -94,4 +94,16 @@ public class StreamCommandIT {
     assertThat(streamed.size(), equalTo(batch.size()));
     assertThat(streamed, equalTo(batch));
   }
+
+  @Test
+  public void aTopicThatDoesNotExistIsAClearErrorBeforeAnyJobStarts() throws Exception {
+    createTopic(KAFKA.bootstrapServers(), "audit-other", 1);
+    Streams.StreamConfig stream = new Streams.StreamConfig(KAFKA.bootstrapServers(), List.of("audit-typo"),
+        new Streams.ClusterRule("c", null, null), "g", Duration.standardMinutes(1), Duration.ZERO,
+        Duration.standardSeconds(30), null);
+    IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class,
+        () -> Streams.run(stream, TracingConfig.defaults(List.of(), TMP.newFolder("typo").toString()), false));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("no topic audit-typo at "));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("audit-other"));
+  }
 }
