@@ -158,19 +158,23 @@ public final class Kelemetry implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      Streams.run(streamConfig(), config(List.of(), output, run), true);
+      return 0;
+    }
+
+    /** The options as the stream's configuration, checked. */
+    Streams.StreamConfig streamConfig() {
       if (clusterFromTopic != null && clusterHeader != null) {
         throw new CommandLine.ParameterException(new CommandLine(this), "use one of --cluster-from-topic and --cluster-header");
       }
       if (!run.runner.equals("flink")) {
         throw new CommandLine.ParameterException(new CommandLine(this), "stream runs on the embedded Flink runner only (--runner flink)");
       }
-      Streams.StreamConfig stream = new Streams.StreamConfig(bootstrap, topics,
+      return new Streams.StreamConfig(bootstrap, topics,
           new Streams.ClusterRule(run.cluster, clusterFromTopic == null ? null : Pattern.compile(clusterFromTopic), clusterHeader),
           consumerGroup, parseDuration(watermarkDelay, "--watermark-delay", true),
           parseDuration(allowedLateness, "--allowed-lateness", true),
           parseDuration(checkpointInterval, "--checkpoint-interval", false), maxRecords);
-      Streams.run(stream, config(List.of(), output, run), true);
-      return 0;
     }
   }
 

@@ -55,4 +55,44 @@ public class CommandLineTest {
   public void outputIsThePathGiven() {
     assertThat(Path.of(config("--input", "a", "--output", "x/y").output()), equalTo(Path.of("x/y")));
   }
+
+  private static Streams.StreamConfig stream(String... args) {
+    Kelemetry.StreamCommand command = new Kelemetry.StreamCommand();
+    new CommandLine(command).parseArgs(args);
+    return command.streamConfig();
+  }
+
+  @Test
+  public void streamDefaultsWaitAMinuteForStragglersAndCheckpointEveryThirtySeconds() {
+    Streams.StreamConfig s = stream("--kafka-bootstrap", "k:9092", "--topic", "a", "--topic", "b", "--output", "o");
+    assertThat(s.topics(), equalTo(List.of("a", "b")));
+    assertThat(s.watermarkDelay(), equalTo(Duration.standardMinutes(1)));
+    assertThat(s.allowedLateness(), equalTo(Duration.ZERO));
+    assertThat(s.checkpointInterval(), equalTo(Duration.standardSeconds(30)));
+    assertThat(s.consumerGroup(), equalTo("kelemetry"));
+    assertThat(s.clusterRule(), equalTo(new Streams.ClusterRule("default", null, null)));
+    assertThat(s.maxRecords(), equalTo(null));
+  }
+
+  @Test
+  public void streamTakesOneClusterRuleAndRunsOnFlinkOnly() {
+    Streams.StreamConfig s = stream("--kafka-bootstrap", "k:9092", "--topic", "audit-prod", "--output", "o",
+        "--cluster-from-topic", "^audit-(.+)$");
+    assertThat(s.clusterRule().fromTopic().pattern(), equalTo("^audit-(.+)$"));
+    CommandLine.ParameterException both = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--topic", "t", "--output", "o", "--cluster-from-topic", "x", "--cluster-header", "h"));
+    assertThat(both.getMessage(), containsString("use one of --cluster-from-topic and --cluster-header"));
+    CommandLine.ParameterException direct = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--topic", "t", "--output", "o", "--runner", "direct"));
+    assertThat(direct.getMessage(), containsString("embedded Flink runner only"));
+  }
+
+  @Test
+  public void streamAllowsNoLatenessButNeedsCheckpoints() {
+    assertThat(stream("--kafka-bootstrap", "k", "--topic", "t", "--output", "o", "--allowed-lateness", "2m")
+        .allowedLateness(), equalTo(Duration.standardMinutes(2)));
+    CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k", "--topic", "t", "--output", "o", "--checkpoint-interval", "0s"));
+    assertThat(e.getMessage(), containsString("--checkpoint-interval takes a duration"));
+  }
 }
