@@ -143,6 +143,21 @@ public final class RecordParser {
       out.add(toRecord(node, line, raw));
       return;
     }
+    CloudEnvelopes.Opened opened = CloudEnvelopes.isLogEntry(node) ? CloudEnvelopes.logEntry(node, line, raw)
+        : CloudEnvelopes.isAzureRecord(node) ? CloudEnvelopes.azure(node, line, raw)
+        : CloudEnvelopes.isCloudWatchExport(node) ? CloudEnvelopes.cloudWatch(node, line, raw)
+        : null;
+    if (opened != null) {
+      if (opened.outcome() != null) {
+        out.add(opened.outcome());
+      }
+      for (CloudEnvelopes.Item item : opened.items()) {
+        // the envelope's cluster (GKE labels, AKS resource id, EKS log group) wins over the input's
+        RecordParser inner = item.cluster().isEmpty() ? this : new RecordParser(item.cluster(), source);
+        inner.collect(item.node(), line, out, opened.items().size() == 1 ? raw : item.node().toString());
+      }
+      return;
+    }
     if (node.path("object").isObject() && node.has("type")) {
       out.add(fromWatchLine(node, line, raw));
       return;
@@ -201,14 +216,8 @@ public final class RecordParser {
   }
 
   private static String unsupportedReason(JsonNode node, String kind, String apiVersion) {
-    if (node.has("protoPayload") || node.has("logName")) {
-      return "a Cloud Logging LogEntry (GKE audit or events log): this format is not read yet";
-    }
-    if (node.has("category") && node.has("properties")) {
-      return "an Azure diagnostic record (AKS): this format is not read yet";
-    }
     if (node.has("logEvents")) {
-      return "a CloudWatch Logs export (EKS): this format is not read yet";
+      return "a CloudWatch Logs export without messageType: not the subscription-filter shape (EKS) this reads";
     }
     if (!kind.isEmpty()) {
       return "not an audit event, Kubernetes Event, watch event or object: kind " + kind

@@ -261,11 +261,114 @@ public class RecordParserTest {
     assertThat(onlyFailure("a: [1, 2\nb: }").reason(), startsWith("neither JSON nor valid YAML: "));
   }
 
-  @Test
-  public void cloudLoggingLogEntryIsNamedInTheDeadLetterReason() {
+  /** A GKE audit LogEntry as a log sink exports it: the status patch of a pod by the kubelet. */
+  private static ObjectNode gkeEntry() {
     ObjectNode e = JSON.createObjectNode();
-    e.putObject("protoPayload").put("methodName", "io.k8s.core.v1.pods.create");
-    assertThat(onlyFailure(e.toString()).reason(), containsString("Cloud Logging LogEntry"));
+    e.put("insertId", "i-1");
+    e.put("logName", "projects/p/logs/cloudaudit.googleapis.com%2Factivity");
+    e.putObject("operation").put("id", "op-1").put("first", true).put("last", true).put("producer", "k8s.io");
+    ObjectNode proto = e.putObject("protoPayload");
+    proto.put("@type", "type.googleapis.com/google.cloud.audit.AuditLog");
+    proto.putObject("authenticationInfo").put("principalEmail", "system:node:n1");
+    proto.put("methodName", "io.k8s.core.v1.pods.status.patch");
+    proto.put("resourceName", "core/v1/namespaces/ns/pods/p1/status");
+    proto.putObject("requestMetadata").put("callerIp", "10.0.0.9").put("callerSuppliedUserAgent", "kubelet/v1.30");
+    proto.putObject("request").put("@type", "k8s.io/Patch").putObject("status").put("phase", "Running");
+    proto.putObject("status").put("code", 0);
+    e.put("timestamp", "2024-01-01T01:00:00.250Z");
+    e.putObject("resource").put("type", "k8s_cluster").putObject("labels").put("cluster_name", "gke-prod")
+        .put("project_id", "p").put("location", "us-central1");
+    return e;
+  }
+
+  @Test
+  public void gkeAuditLogEntryIsReadAsTheNativeEventItWasMadeFrom() {
+    ControlPlaneRecord r = onlyRecord(gkeEntry().toString());
+    assertThat(r.cluster(), equalTo("gke-prod")); // from the labels, not the input's cluster
+    assertThat(r.id(), equalTo("op-1"));
+    assertThat(r.verb(), equalTo("patch"));
+    assertThat(r.stage(), equalTo("ResponseComplete"));
+    assertThat(r.objectRef(), equalTo(new ObjectRef("", "v1", "pods", "status", "ns", "p1", "", "")));
+    assertThat(r.user(), equalTo("system:node:n1"));
+    assertThat(r.sourceIps(), contains("10.0.0.9"));
+    assertThat(r.userAgent(), equalTo("kubelet/v1.30"));
+    assertThat(r.responseCode(), equalTo(200));
+    assertThat(r.requestObject(), equalTo("{\"status\":{\"phase\":\"Running\"}}")); // without @type
+    assertThat(r.requestReceivedMicros(), equalTo(micros("2024-01-01T01:00:00.250Z")));
+  }
+
+  @Test
+  public void gkeStatusCodesAreGrpcCodesAndAFirstOnlyOperationIsTheFirstStage() {
+    ObjectNode e = gkeEntry();
+    ((ObjectNode) e.path("protoPayload").path("status")).put("code", 6).put("message", "already exists");
+    ((ObjectNode) e.path("operation")).put("last", false);
+    ControlPlaneRecord r = onlyRecord(e.toString());
+    assertThat(r.responseCode(), equalTo(409));
+    assertThat(r.stage(), equalTo("RequestReceived"));
+    assertThat(r.responseStatus(), containsString("already exists"));
+  }
+
+  @Test
+  public void gkeResourceNamesOfClusterScopedObjectsAndNamespacesAreRead() {
+    assertThat(CloudEnvelopes.objectRef("core/v1/nodes/n1").path("resource").asText(), equalTo("nodes"));
+    assertThat(CloudEnvelopes.objectRef("core/v1/namespaces/team-a").path("name").asText(), equalTo("team-a"));
+    assertThat(CloudEnvelopes.objectRef("core/v1/namespaces/team-a/finalize").path("subresource").asText(),
+        equalTo("finalize"));
+    assertThat(CloudEnvelopes.objectRef("apps/v1/namespaces/ns/deployments/web/scale").path("apiGroup").asText(),
+        equalTo("apps"));
+    assertThat(CloudEnvelopes.objectRef("core/v1"), nullValue());
+  }
+
+  @Test
+  public void gkeEntriesThatAreNotKubernetesApiCallsOrHoldOnlyTextAreFilteredByReason() {
+    ObjectNode e = gkeEntry();
+    ((ObjectNode) e.path("protoPayload")).put("methodName", "google.container.v1.ClusterManager.UpdateCluster");
+    assertThat(onlyFilterReason(e.toString()), equalTo(CloudEnvelopes.FILTER_GKE_NOT_KUBERNETES));
+    ObjectNode text = JSON.createObjectNode().put("logName", "projects/p/logs/events").put("textPayload", "started");
+    assertThat(onlyFilterReason(text.toString()), equalTo(CloudEnvelopes.FILTER_LOG_ENTRY_TEXT));
+  }
+
+  @Test
+  public void gkeEventsLogEntryIsTheKubernetesEventInIt() {
+    ObjectNode e = JSON.createObjectNode().put("logName", "projects/p/logs/events");
+    e.set("jsonPayload", coreEvent());
+    e.putObject("resource").putObject("labels").put("cluster_name", "gke-prod");
+    ControlPlaneRecord r = onlyRecord(e.toString());
+    assertThat(r.origin(), equalTo(ControlPlaneRecord.EVENT));
+    assertThat(r.cluster(), equalTo("gke-prod"));
+  }
+
+  @Test
+  public void aksRecordsHoldTheNativeEventAsObjectOrAsTextAndNameTheirCluster() {
+    ObjectNode aks = JSON.createObjectNode().put("category", "kube-audit")
+        .put("resourceId", "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-PROD")
+        .put("time", "2024-01-01T00:00:01Z");
+    aks.putObject("properties").put("log", event().toString()).put("stream", "stdout");
+    ControlPlaneRecord fromText = onlyRecord(aks.toString());
+    assertThat(fromText.cluster(), equalTo("aks-prod"));
+    assertThat(fromText.id(), equalTo("a-1"));
+    ((ObjectNode) aks.path("properties")).set("log", event());
+    ObjectNode batch = JSON.createObjectNode();
+    batch.putArray("records").add(aks).add(aks.deepCopy().put("category", "kube-apiserver"));
+    List<ParseOutcome> out = parse(batch.toString());
+    assertThat(out, hasSize(2));
+    assertThat(((ParseOutcome.Parsed) out.get(0)).record().cluster(), equalTo("aks-prod"));
+    assertThat(((ParseOutcome.Filtered) out.get(1)).reason(), equalTo(CloudEnvelopes.FILTER_AKS_OTHER_CATEGORY));
+  }
+
+  @Test
+  public void eksCloudWatchExportHoldsNativeEventsAndItsLogGroupNamesTheCluster() {
+    ObjectNode eks = JSON.createObjectNode().put("messageType", "DATA_MESSAGE").put("owner", "123")
+        .put("logGroup", "/aws/eks/eks-prod/cluster").put("logStream", "kube-apiserver-audit-abc");
+    eks.putArray("logEvents")
+        .add(JSON.createObjectNode().put("id", "1").put("timestamp", 1704067200000L).put("message", event().toString()))
+        .add(JSON.createObjectNode().put("id", "2").put("timestamp", 1704067200000L).put("message", "{broken"));
+    List<ParseOutcome> out = parse(eks.toString());
+    assertThat(out, hasSize(2));
+    assertThat(((ParseOutcome.Parsed) out.get(0)).record().cluster(), equalTo("eks-prod"));
+    assertThat(out.get(1), instanceOf(ParseOutcome.Failed.class)); // one broken message spoils only itself
+    eks.put("messageType", "CONTROL_MESSAGE");
+    assertThat(onlyFilterReason(eks.toString()), equalTo(CloudEnvelopes.FILTER_EKS_CONTROL));
   }
 
   /** A core/v1 Event about pod default/p1, as {@code kubectl get events -o json} prints one. */
