@@ -664,4 +664,15 @@ public class ObjectTrackerTest {
     assertThat(event.sighting().owner(), nullValue());
     assertThat(event.state(), is(created.state()));
   }
+
+  @Test
+  public void aBodyTheAuditBackendLeftOutIsANoteNotADiffNorAFailure() {
+    ObjectTracker.Step created = tracker.track(null, deploymentEv("create").response(deployment("u1", "1", 2)).at(1).record());
+    ObjectTracker.Step patched = tracker.track(created.state(), deploymentEv("patch")
+        .request(JSON.getNodeFactory().textNode("skipped-too-big-size-object"))
+        .response(JSON.getNodeFactory().textNode("skipped-too-big-size-object")).at(2).record());
+    assertThat(eventsNamed(patched, SpanEvent.DIFF), is(empty()));
+    assertThat(notes(patched).toString(), containsString("left out the request body: skipped-too-big-size-object"));
+    assertThat(patched.state().state(), is(created.state().state()));
+  }
 }
