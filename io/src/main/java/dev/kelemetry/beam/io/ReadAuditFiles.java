@@ -15,6 +15,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -50,22 +52,33 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
 
   private final List<InputSpec> inputs;
   private final boolean redistribute;
+  private final Pattern clusterFromPath;
 
-  private ReadAuditFiles(List<InputSpec> inputs, boolean redistribute) {
+  private ReadAuditFiles(List<InputSpec> inputs, boolean redistribute, Pattern clusterFromPath) {
     this.inputs = List.copyOf(inputs);
     this.redistribute = redistribute;
+    this.clusterFromPath = clusterFromPath;
   }
 
   public static ReadAuditFiles from(List<InputSpec> inputs) {
     if (inputs.isEmpty()) {
       throw new IllegalArgumentException("at least one input is required");
     }
-    return new ReadAuditFiles(inputs, false);
+    return new ReadAuditFiles(inputs, false, null);
   }
 
   /** Whether to spread the lines of each file over all workers before parsing (off by default). */
   public ReadAuditFiles withRedistribution(boolean on) {
-    return new ReadAuditFiles(inputs, on);
+    return new ReadAuditFiles(inputs, on, clusterFromPath);
+  }
+
+  /**
+   * The cluster of a file whose input names none is the first group of {@code pattern} found in the file's path (or
+   * the whole match), e.g. {@code /clusters/([^/]+)/}. A file it does not match is a dead letter: guessing would put
+   * its records in the wrong cluster.
+   */
+  public ReadAuditFiles withClusterFromPath(Pattern pattern) {
+    return new ReadAuditFiles(inputs, redistribute, pattern);
   }
 
   @Override
@@ -78,7 +91,7 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
       PCollectionTuple split = begin
           .apply("Match" + i, FileIO.match().filepattern(input.glob()).withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
           .apply("Open" + i, FileIO.readMatches().withCompression(Compression.AUTO))
-          .apply("SplitIntoRecords" + i, ParDo.of(new SplitFn(input.cluster()))
+          .apply("SplitIntoRecords" + i, ParDo.of(new SplitFn(input.cluster(), input.cluster().isEmpty() ? clusterFromPath : null))
               .withOutputTags(RECORDS, TupleTagList.of(DEAD_LETTERS)));
       records.add(split.get(RECORDS).setCoder(RecordCoders.raw()));
       deadLetters.add(split.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class)));
@@ -96,17 +109,32 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
     private static final long PROGRESS_EVERY_MILLIS = 10_000;
 
     private final String cluster;
+    private final Pattern clusterFromPath;
     private final Counter items = Metrics.counter(Counters.NAMESPACE, Counters.INPUT_ITEMS);
     private final Counter read = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_READ);
     private final Counter deadLettered = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_DEAD_LETTERED);
 
-    SplitFn(String cluster) {
+    SplitFn(String cluster, Pattern clusterFromPath) {
       this.cluster = cluster;
+      this.clusterFromPath = clusterFromPath;
     }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) {
       String source = file.getMetadata().resourceId().toString();
+      String cluster = this.cluster;
+      if (clusterFromPath != null) {
+        Matcher m = clusterFromPath.matcher(source);
+        if (!m.find()) {
+          items.inc();
+          read.inc();
+          deadLettered.inc();
+          out.get(DEAD_LETTERS).output(DeadLetterRow.of(source, 0, "ReadAuditFiles",
+              "the path does not match --cluster-from-path " + clusterFromPath.pattern() + ": no cluster to put it in", ""));
+          return;
+        }
+        cluster = m.groupCount() > 0 && m.group(1) != null ? m.group(1) : m.group();
+      }
       long line = 0;
       long lastReport = System.currentTimeMillis();
       long bytes = file.getMetadata().sizeBytes();

@@ -108,12 +108,19 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--output", required = true, description = "Output directory.")
     Path output;
 
+    @Option(names = "--cluster-from-path", paramLabel = "REGEX", description = "Take the cluster of a file from its path: the regex's first group, or its whole match (e.g. '/clusters/([^/]+)/'); inputs with @CLUSTER keep theirs, a file it does not match is a dead letter.")
+    String clusterFromPath;
+
     @CommandLine.Mixin
     RunOptions run = new RunOptions();
 
     @Override
     public Integer call() throws Exception {
-      return Backfills.run(config(inputs, output, run), run.runner, true) == null ? 2 : 0;
+      TracingConfig config = config(inputs, output, run);
+      if (clusterFromPath != null) {
+        config = config.withClusterFromPath(Pattern.compile(clusterFromPath));
+      }
+      return Backfills.run(config, run.runner, true) == null ? 2 : 0;
     }
   }
 

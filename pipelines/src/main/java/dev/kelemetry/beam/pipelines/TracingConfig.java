@@ -2,6 +2,7 @@ package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.joda.time.Duration;
 
 /**
@@ -12,6 +13,7 @@ import org.joda.time.Duration;
  * @param maxOwnerDepth owner hops above an object before its chain stops
  * @param stateTtl how long object state and owner links live after an object's last request (event time)
  * @param redactPaths extra {@code [resource:]path} to redact, beyond Secret values
+ * @param clusterFromPath a regex whose first group in a file's path is its cluster (inputs without {@code @CLUSTER}), or null
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -20,7 +22,8 @@ public record TracingConfig(
     Duration window,
     int maxOwnerDepth,
     Duration stateTtl,
-    List<String> redactPaths) {
+    List<String> redactPaths,
+    Pattern clusterFromPath) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
@@ -31,26 +34,30 @@ public record TracingConfig(
   }
 
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
-    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of());
+    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of(), null);
   }
 
   public TracingConfig withCluster(String c) {
-    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths);
+    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath);
   }
 
   public TracingConfig withWindow(Duration w) {
-    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths);
+    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath);
   }
 
   public TracingConfig withMaxOwnerDepth(int d) {
-    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths);
+    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath);
   }
 
   public TracingConfig withStateTtl(Duration ttl) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath);
   }
 
   public TracingConfig withRedactPaths(List<String> paths) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath);
+  }
+
+  public TracingConfig withClusterFromPath(Pattern pattern) {
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern);
   }
 }

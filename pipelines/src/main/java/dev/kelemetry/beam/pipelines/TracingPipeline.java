@@ -29,7 +29,8 @@ public final class TracingPipeline {
 
   /** The whole graph of a backfill, read top to bottom. */
   public static Outputs build(Pipeline pipeline, TracingConfig config) {
-    return traceRecords(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())), config);
+    return traceRecords(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())
+        .withClusterFromPath(config.clusterFromPath())), config);
   }
 
   /**
