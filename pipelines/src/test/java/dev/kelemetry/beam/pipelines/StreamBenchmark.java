@@ -139,7 +139,8 @@ public final class StreamBenchmark {
         String mapped = mapTimes(lines.get(i), first, startWallMicros, k);
         producer.send(new ProducerRecord<>("bench-live", i % 2, null, mapped.getBytes(StandardCharsets.UTF_8)));
         sentAt = System.currentTimeMillis();
-        long eventMicros = RecordParser.latestEventMicros(mapped) == null ? due : RecordParser.latestEventMicros(mapped);
+        Long latest = RecordParser.latestEventMicros(mapped);
+        long eventMicros = latest == null ? due : latest;
         lastSentInWindow.put(Math.floorDiv(eventMicros, windowMicros) * windowMicros, sentAt);
       }
     }

@@ -128,12 +128,11 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, Contro
       } catch (RuntimeException e) {
         // A record the tracker cannot follow must not stop the run: it becomes a dead letter and the object's
         // state stays as it was before it.
-        ControlPlaneRecord r = element.getValue();
         failed.inc();
-        out.get(DEAD_LETTERS).output(DeadLetterRow.of(sourceFile(r.source()), sourceLine(r.source()), "TrackObjects",
-            "cannot track " + (r.isAudit() ? r.verb() : r.origin()) + " of " + r.objectRef().resource() + "/"
-                + r.objectRef().name() + ": " + e,
-            r.id()));
+        out.get(DEAD_LETTERS).output(DeadLetterRow.of(sourceFile(record.source()), sourceLine(record.source()),
+            "TrackObjects", "cannot track " + (record.isAudit() ? record.verb() : record.origin()) + " of "
+                + record.objectRef().resource() + "/" + record.objectRef().name() + ": " + e,
+            record.id()));
         return;
       }
       if (step.newIncarnation()) {

@@ -60,7 +60,7 @@ final class CloudEnvelopes {
     return n.has("logEvents") && n.has("messageType");
   }
 
-  static Opened logEntry(JsonNode entry, long line, String raw) {
+  static Opened logEntry(JsonNode entry, long line) {
     String cluster = entry.path("resource").path("labels").path("cluster_name").asText("");
     JsonNode proto = entry.path("protoPayload");
     if (proto.isObject()) {
@@ -182,7 +182,7 @@ final class CloudEnvelopes {
     return body;
   }
 
-  static Opened azure(JsonNode record, long line, String raw) {
+  static Opened azure(JsonNode record, long line) {
     if (record.path("records").isArray()) {
       List<Item> items = new ArrayList<>();
       for (JsonNode r : record.path("records")) {
@@ -209,7 +209,7 @@ final class CloudEnvelopes {
     }
   }
 
-  static Opened cloudWatch(JsonNode export, long line, String raw) {
+  static Opened cloudWatch(JsonNode export, long line) {
     if (!export.path("messageType").asText("").equals("DATA_MESSAGE")) {
       return Opened.of(new ParseOutcome.Filtered(line, FILTER_EKS_CONTROL));
     }

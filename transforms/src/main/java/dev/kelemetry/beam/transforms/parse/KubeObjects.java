@@ -76,7 +76,7 @@ public final class KubeObjects {
    *     than a request), else empty
    */
   static ParseOutcome event(JsonNode event, String stage, String cluster, String source, long line, String raw) {
-    JsonNode about = event.has("regarding") ? event.path("regarding") : event.path("involvedObject");
+    JsonNode about = about(event);
     if (!about.isObject() || about.path("kind").asText("").isEmpty() || about.path("name").asText("").isEmpty()) {
       return new ParseOutcome.Failed(line, "Kubernetes Event without the kind and name of the object it is about"
           + " (involvedObject or regarding)", raw);
@@ -103,6 +103,11 @@ public final class KubeObjects {
     String id = meta.path("namespace").asText("") + "/" + meta.path("name").asText("") + "#" + count(event);
     return new ParseOutcome.Parsed(line, ControlPlaneRecord.observed(ControlPlaneRecord.EVENT, cluster, source + ":" + line,
         id, stage, ref, at, event.toString()));
+  }
+
+  /** The object an Event is about: {@code regarding} (events.k8s.io) or {@code involvedObject} (core/v1). */
+  public static JsonNode about(JsonNode event) {
+    return event.has("regarding") ? event.path("regarding") : event.path("involvedObject");
   }
 
   /** An object named by apiVersion and kind, as objects and Events name them, in the audit log's terms. */

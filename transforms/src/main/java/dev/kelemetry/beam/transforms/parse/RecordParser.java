@@ -143,9 +143,9 @@ public final class RecordParser {
       out.add(toRecord(node, line, raw));
       return;
     }
-    CloudEnvelopes.Opened opened = CloudEnvelopes.isLogEntry(node) ? CloudEnvelopes.logEntry(node, line, raw)
-        : CloudEnvelopes.isAzureRecord(node) ? CloudEnvelopes.azure(node, line, raw)
-        : CloudEnvelopes.isCloudWatchExport(node) ? CloudEnvelopes.cloudWatch(node, line, raw)
+    CloudEnvelopes.Opened opened = CloudEnvelopes.isLogEntry(node) ? CloudEnvelopes.logEntry(node, line)
+        : CloudEnvelopes.isAzureRecord(node) ? CloudEnvelopes.azure(node, line)
+        : CloudEnvelopes.isCloudWatchExport(node) ? CloudEnvelopes.cloudWatch(node, line)
         : null;
     if (opened != null) {
       if (opened.outcome() != null) {

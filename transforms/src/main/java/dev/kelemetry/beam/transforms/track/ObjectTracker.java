@@ -11,6 +11,7 @@ import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.owners.ObjectSighting;
 import dev.kelemetry.beam.transforms.owners.OwnerRef;
+import dev.kelemetry.beam.transforms.parse.KubeObjects;
 import dev.kelemetry.beam.transforms.spans.AuditSpans;
 import dev.kelemetry.beam.transforms.spans.EventSpans;
 import dev.kelemetry.beam.transforms.spans.StateSpans;
@@ -165,7 +166,7 @@ public final class ObjectTracker implements Serializable {
     boolean stateChanged = changes && next != previous;
     ObjectState after = new ObjectState(uid, kind, apiVersion, changes ? next : s.state(),
         rvAfter.isEmpty() ? s.resourceVersion() : rvAfter, deletedNow, owner, s.sightedWindow(), s.sightedOwnerUid(),
-        stateChanged ? false : s.stateFromWatch());
+        !stateChanged && s.stateFromWatch());
     return new Step(span, placementKey(r.cluster(), objectId, windowStart), sighted(after, sighting), sighting,
         newIncarnation, null);
   }
@@ -226,8 +227,7 @@ public final class ObjectTracker implements Serializable {
     boolean sameObject = before != null && (ref.uid().isEmpty() || s.uid().isEmpty() || ref.uid().equals(s.uid()));
     String uid = sameObject && !s.uid().isEmpty() ? s.uid() : ref.uid();
     JsonNode event = parse(r.responseObject());
-    JsonNode about = event.has("regarding") ? event.path("regarding") : event.path("involvedObject");
-    String kind = sameObject && !s.kind().isEmpty() ? s.kind() : about.path("kind").asText("");
+    String kind = sameObject && !s.kind().isEmpty() ? s.kind() : KubeObjects.about(event).path("kind").asText("");
     String apiVersion = sameObject && !s.apiVersion().isEmpty() ? s.apiVersion() : ref.groupVersion();
     OwnerRef owner = sameObject ? s.owner() : null;
     String objectId = objectIdFor(r.cluster(), ref, uid);
