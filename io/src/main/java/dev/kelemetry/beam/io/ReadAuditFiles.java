@@ -1,5 +1,6 @@
 package dev.kelemetry.beam.io;
 
+import dev.kelemetry.beam.plugins.SourceOutputs;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.transforms.Counters;
@@ -47,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * encode and a decode), so it is off by default.
  */
 public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
-  public static final TupleTag<RawRecord> RECORDS = new TupleTag<>() {};
-  public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
+  /** The tags every source uses, so the graph after the source is the same for all (see the plugin API). */
+  public static final TupleTag<RawRecord> RECORDS = SourceOutputs.RECORDS;
+  public static final TupleTag<DeadLetterRow> DEAD_LETTERS = SourceOutputs.DEAD_LETTERS;
 
   private final List<InputSpec> inputs;
   private final boolean redistribute;

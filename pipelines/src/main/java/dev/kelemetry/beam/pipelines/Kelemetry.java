@@ -2,6 +2,9 @@ package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
+import dev.kelemetry.beam.plugins.Linker;
+import dev.kelemetry.beam.plugins.Plugins;
+import dev.kelemetry.beam.plugins.RecordSource;
 import dev.kelemetry.beam.schemas.SpanRow;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -12,7 +15,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,7 +36,8 @@ import picocli.CommandLine.Option;
 /** The {@code ./kelemetry} command line. */
 @Command(name = "kelemetry", mixinStandardHelpOptions = true, version = "kelemetry-beam 0.1.0",
     description = "Control-plane tracing for Kubernetes on Apache Beam: audit logs in, owner-linked traces out.",
-    subcommands = {Kelemetry.Backfill.class, Kelemetry.StreamCommand.class, Kelemetry.Generate.class, Kelemetry.Demo.class})
+    subcommands = {Kelemetry.Backfill.class, Kelemetry.StreamCommand.class, Kelemetry.Generate.class, Kelemetry.Demo.class,
+        Kelemetry.PluginsCommand.class})
 public final class Kelemetry implements Runnable {
 
   public static void main(String[] args) {
@@ -97,13 +104,22 @@ public final class Kelemetry implements Runnable {
 
     @Option(names = "--runner", defaultValue = "flink", description = "flink (embedded local Flink, the default) or direct (Beam's DirectRunner).")
     String runner;
+
+    @Option(names = "--disable-linker", paramLabel = "NAME", description = "Switch off a linker (repeatable): owner-references, parent-link-annotation, pod-node, or a plugin's; `kelemetry plugins` lists them.")
+    List<String> disabledLinkers = new ArrayList<>();
   }
 
   @Command(name = "backfill", mixinStandardHelpOptions = true,
       description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json).")
   static final class Backfill implements Callable<Integer> {
-    @Option(names = "--input", required = true, description = "Audit-log file or glob (.gz read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
-    List<String> inputs;
+    @Option(names = "--input", description = "Audit-log file or glob (.gz read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--source", paramLabel = "NAME", description = "Also read this plugin source (repeatable); `kelemetry plugins` lists the sources on the classpath.")
+    List<String> sources = new ArrayList<>();
+
+    @Option(names = "--source-option", paramLabel = "KEY=VALUE", description = "An option for the plugin sources (repeatable); an option no source reads is an error.")
+    Map<String, String> sourceOptions = new LinkedHashMap<>();
 
     @Option(names = "--output", required = true, description = "Output directory.")
     Path output;
@@ -116,7 +132,11 @@ public final class Kelemetry implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      TracingConfig config = config(inputs, output, run);
+      if (inputs.isEmpty() && sources.isEmpty()) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "give at least one --input or --source");
+      }
+      TracingConfig config = config(inputs, output, run)
+          .withPlugins(new PluginConfig(sources, sourceOptions, run.disabledLinkers));
       if (clusterFromPath != null) {
         config = config.withClusterFromPath(Pattern.compile(clusterFromPath));
       }
@@ -273,7 +293,8 @@ public final class Kelemetry implements Runnable {
         .withWindow(parseDuration(run.window, "--window"))
         .withMaxOwnerDepth(run.maxOwnerDepth)
         .withStateTtl(parseDuration(run.stateTtl, "--state-ttl"))
-        .withRedactPaths(run.redact);
+        .withRedactPaths(run.redact)
+        .withPlugins(new PluginConfig(List.of(), Map.of(), run.disabledLinkers));
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");
@@ -307,6 +328,31 @@ public final class Kelemetry implements Runnable {
     return Duration.standardSeconds(seconds);
   }
 
+  @Command(name = "plugins", mixinStandardHelpOptions = true,
+      description = "List the linkers and sources on the classpath (built-in and from plugin jars, see docs/plugins.md).")
+  static final class PluginsCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      System.out.println("linkers (in the order they run; the first parent link wins):");
+      for (Linker l : Plugins.linkers(List.of())) {
+        System.out.printf("  %-24s order %3d  %s%s%n", l.name(), l.order(), l.getClass().getName(), origin(l.getClass()));
+      }
+      System.out.println("sources (backfill --source NAME):");
+      Map<String, RecordSource> sources = new TreeMap<>(Plugins.sources());
+      if (sources.isEmpty()) {
+        System.out.println("  none besides --input files; a plugin jar adds its own");
+      }
+      sources.forEach((name, s) -> System.out.printf("  %-24s %s%s%n", name, s.description(), origin(s.getClass())));
+      return 0;
+    }
+
+    /** The jar a plugin came from, so a user sees that theirs was picked up. */
+    private static String origin(Class<?> c) {
+      var location = c.getProtectionDomain().getCodeSource() == null ? null : c.getProtectionDomain().getCodeSource().getLocation();
+      return location == null || !location.getPath().endsWith(".jar") ? "" : "  (" + Path.of(location.getPath()).getFileName() + ")";
+    }
+  }
+
   /** Runs one backfill: checks inputs, clears the previous output, runs, writes and prints the summary. */
   static final class Backfills {
     private Backfills() {}
@@ -326,14 +372,16 @@ public final class Kelemetry implements Runnable {
         files += match.metadata().size();
         bytes += match.metadata().stream().mapToLong(MatchResult.Metadata::sizeBytes).sum();
       }
+      // The graph is built before anything is cleared: a bad option fails here and leaves the last output as it was.
+      Pipeline pipeline = Pipeline.create(options);
+      TracingPipeline.buildWithLocalOutput(pipeline, config);
       Path out = Path.of(config.output());
       clearPreviousOutput(out);
       if (print) {
-        System.out.printf("backfill: %d file(s), %,d MB, cluster '%s', %s windows, runner %s -> %s%n", files, bytes >> 20,
-            config.cluster(), config.window().toPeriod(), runner, out);
+        String sources = config.plugins().sources().isEmpty() ? "" : " + source " + String.join(", ", config.plugins().sources());
+        System.out.printf("backfill: %d file(s), %,d MB%s, cluster '%s', %s windows, runner %s -> %s%n", files,
+            bytes >> 20, sources, config.cluster(), config.window().toPeriod(), runner, out);
       }
-      Pipeline pipeline = Pipeline.create(options);
-      TracingPipeline.buildWithLocalOutput(pipeline, config);
       long startedAt = System.nanoTime();
       PipelineResult result = pipeline.run();
       result.waitUntilFinish();

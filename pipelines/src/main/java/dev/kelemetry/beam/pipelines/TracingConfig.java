@@ -14,6 +14,7 @@ import org.joda.time.Duration;
  * @param stateTtl how long object state and owner links live after an object's last request (event time)
  * @param redactPaths extra {@code [resource:]path} to redact, beyond Secret values
  * @param clusterFromPath a regex whose first group in a file's path is its cluster (inputs without {@code @CLUSTER}), or null
+ * @param plugins custom sources and the linkers switched off
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -23,41 +24,48 @@ public record TracingConfig(
     int maxOwnerDepth,
     Duration stateTtl,
     List<String> redactPaths,
-    Pattern clusterFromPath) {
+    Pattern clusterFromPath,
+    PluginConfig plugins) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
     redactPaths = List.copyOf(redactPaths);
+    plugins = plugins == null ? PluginConfig.NONE : plugins;
     if (window.getMillis() <= 0 || Duration.standardDays(1).getMillis() % window.getMillis() != 0) {
       throw new IllegalArgumentException("--window must divide a day evenly (e.g. 5m, 30m, 1h), got " + window);
     }
   }
 
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
-    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of(), null);
+    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of(), null,
+        PluginConfig.NONE);
   }
 
   public TracingConfig withCluster(String c) {
-    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins);
   }
 
   public TracingConfig withWindow(Duration w) {
-    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins);
   }
 
   public TracingConfig withMaxOwnerDepth(int d) {
-    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath, plugins);
   }
 
   public TracingConfig withStateTtl(Duration ttl) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath, plugins);
   }
 
   public TracingConfig withRedactPaths(List<String> paths) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath, plugins);
   }
 
   public TracingConfig withClusterFromPath(Pattern pattern) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern, plugins);
+  }
+
+  public TracingConfig withPlugins(PluginConfig p) {
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, p);
   }
 }

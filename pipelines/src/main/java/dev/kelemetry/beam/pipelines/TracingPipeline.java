@@ -3,7 +3,9 @@ package dev.kelemetry.beam.pipelines;
 import dev.kelemetry.beam.io.ReadAuditFiles;
 import dev.kelemetry.beam.io.ReadKafkaRecords;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
+import dev.kelemetry.beam.plugins.SourceOutputs;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.BuildSpans;
 import dev.kelemetry.beam.transforms.Deduplicate;
@@ -11,6 +13,9 @@ import dev.kelemetry.beam.transforms.KeyByObject;
 import dev.kelemetry.beam.transforms.ParseRecords;
 import dev.kelemetry.beam.transforms.ResolveOwners;
 import dev.kelemetry.beam.transforms.TrackObjects;
+import dev.kelemetry.beam.transforms.links.ObjectLinks;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
@@ -29,8 +34,31 @@ public final class TracingPipeline {
 
   /** The whole graph of a backfill, read top to bottom. */
   public static Outputs build(Pipeline pipeline, TracingConfig config) {
-    return traceRecords(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())
-        .withClusterFromPath(config.clusterFromPath())), config);
+    return traceRecords(readSources(pipeline, config), config);
+  }
+
+  /** The files of a backfill and any plugin sources it names, as one source. */
+  static PCollectionTuple readSources(Pipeline pipeline, TracingConfig config) {
+    List<PCollectionTuple> reads = new ArrayList<>();
+    if (!config.inputs().isEmpty()) {
+      reads.add(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())
+          .withClusterFromPath(config.clusterFromPath())));
+    }
+    reads.addAll(PluginSources.read(pipeline, config.plugins()));
+    if (reads.isEmpty()) {
+      throw new IllegalArgumentException("nothing to read: give --input or --source");
+    }
+    if (reads.size() == 1) {
+      return reads.get(0);
+    }
+    PCollectionList<RawRecord> records = PCollectionList.empty(pipeline);
+    PCollectionList<DeadLetterRow> deadLetters = PCollectionList.empty(pipeline);
+    for (PCollectionTuple read : reads) {
+      records = records.and(read.get(SourceOutputs.RECORDS));
+      deadLetters = deadLetters.and(read.get(SourceOutputs.DEAD_LETTERS));
+    }
+    return SourceOutputs.of(records.apply("AllSources", Flatten.pCollections()),
+        deadLetters.apply("AllSourceDeadLetters", Flatten.pCollections()));
   }
 
   /**
@@ -45,7 +73,8 @@ public final class TracingPipeline {
         .apply("KeyByObject", KeyByObject.create())
         .apply("TrackObjects", TrackObjects.inWindowsOf(config.window())
             .withStateTtl(config.stateTtl())
-            .withRedactedPaths(config.redactPaths()));
+            .withRedactedPaths(config.redactPaths())
+            .withLinks(ObjectLinks.discovered(config.plugins().disabledLinkers())));
     PCollectionTuple resolved = tracked.get(TrackObjects.SIGHTINGS)
         .apply("ResolveOwners", ResolveOwners.inWindowsOf(config.window())
             .withMaxDepth(config.maxOwnerDepth())

@@ -36,15 +36,20 @@ import org.joda.time.Duration;
  * The owner tree of each cluster, window by window: which trace every active object belongs to ({@link #PLACEMENTS},
  * keyed like the audit spans) and the object spans of every object on the owner chains ({@link #OBJECT_SPANS}).
  *
- * <p>The sightings of each cluster and window are gathered into one element; a stateful step keyed by cluster takes
- * these in window order and remembers owner links from earlier windows (for {@code linkTtl}), so a Pod active in a
- * window where its ReplicaSet and Deployment were quiet still hangs under both. A window is resolved with the links
- * known from it and earlier windows only, so batch and stream agree. Per window the work is linear in its
- * sightings, whatever the number of windows in the run.
+ * <p>The sightings of each window are gathered into one element; a stateful step takes these in window order and
+ * remembers owner links from earlier windows (for {@code linkTtl}), so a Pod active in a window where its ReplicaSet
+ * and Deployment were quiet still hangs under both. A window is resolved with the links known from it and earlier
+ * windows only, so batch and stream agree. Per window the work is linear in its sightings, whatever the number of
+ * windows in the run.
+ *
+ * <p>All clusters share one key, because a parent-link annotation may put an object under a parent in another
+ * cluster: every tree of a window is resolved in one place. The input is small (one sighting per active object and
+ * window, not one per record), so this step is not where a run spends its time; see docs/performance.md.
  */
 public final class ResolveOwners extends PTransform<PCollection<KV<String, ObjectSighting>>, PCollectionTuple> {
   public static final TupleTag<SpanRow> OBJECT_SPANS = new TupleTag<>() {};
   public static final TupleTag<KV<String, String>> PLACEMENTS = new TupleTag<>() {};
+  private static final String ALL_CLUSTERS = "all";
 
   private final Duration window;
   private final int maxDepth;
@@ -78,14 +83,14 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
     PCollectionTuple out = sightings
         .apply("WindowSightings", Window.into(FixedWindows.of(window)))
         .apply("LatestPerObjectAndWindow", Combine.perKey(new Latest()))
-        .apply("KeyByCluster", ParDo.of(new DoFn<KV<String, ObjectSighting>, KV<String, ObjectSighting>>() {
+        .apply("OneKeyForAllClusters", ParDo.of(new DoFn<KV<String, ObjectSighting>, KV<String, ObjectSighting>>() {
           @ProcessElement
           public void process(@Element KV<String, ObjectSighting> kv, OutputReceiver<KV<String, ObjectSighting>> o) {
-            o.output(KV.of(kv.getValue().cluster(), kv.getValue()));
+            o.output(KV.of(ALL_CLUSTERS, kv.getValue()));
           }
         }))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(ObjectSighting.class)))
-        .apply("GatherClusterWindow", GroupByKey.create())
+        .apply("GatherWindow", GroupByKey.create())
         .apply("AcrossWindows", Window.into(new GlobalWindows()))
         .apply("ResolveWindowsInOrder", ParDo.of(new ResolveFn(window.getMillis() * 1000, maxDepth, linkTtl.getMillis() * 1000))
             .withOutputTags(PLACEMENTS, TupleTagList.of(OBJECT_SPANS)));
@@ -102,7 +107,7 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
   }
 
   /**
-   * One element per cluster and window (all its sightings), in window order ({@code @RequiresTimeSortedInput}: the
+   * One element per window (all its sightings, of every cluster), in window order ({@code @RequiresTimeSortedInput}: the
    * element time is the window's end). Only the owner links cross windows, as state; a window is resolved as its
    * element arrives, with the links of that window and earlier ones.
    */
@@ -149,17 +154,16 @@ public final class ResolveOwners extends PTransform<PCollection<KV<String, Objec
     private void resolveWindow(long windowStart, List<ObjectSighting> active, MapState<String, ObjectSighting> known,
         MultiOutputReceiver out) {
       for (ObjectSighting s : active) {
-        known.put(s.objectId(), s);
+        known.put(OwnerForest.key(s.cluster(), s.objectId()), s);
       }
-      String cluster = active.get(0).cluster();
       // A link older than the TTL counts as unknown whether or not the cleanup below has removed it yet, so results
       // do not depend on when memory is freed.
-      OwnerForest.Result result = new OwnerForest(cluster, windowStart, windowMicros, maxDepth, id -> {
-        ObjectSighting s = known.get(id).read();
+      OwnerForest.Result result = new OwnerForest(windowStart, windowMicros, maxDepth, key -> {
+        ObjectSighting s = known.get(key).read();
         return s != null && s.windowStartMicros() + linkTtlMicros >= windowStart ? s : null;
       }).resolve(active);
       for (OwnerForest.Placement p : result.placements()) {
-        out.get(PLACEMENTS).output(KV.of(ObjectTracker.placementKey(cluster, p.objectId(), windowStart), p.traceId()));
+        out.get(PLACEMENTS).output(KV.of(ObjectTracker.placementKey(p.cluster(), p.objectId(), windowStart), p.traceId()));
       }
       for (SpanRow span : result.objectSpans()) {
         out.get(OBJECT_SPANS).output(span);

@@ -4,6 +4,7 @@ import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import dev.kelemetry.beam.transforms.links.ObjectLinks;
 import dev.kelemetry.beam.transforms.owners.ObjectSighting;
 import dev.kelemetry.beam.transforms.track.ObjectState;
 import dev.kelemetry.beam.transforms.track.ObjectTracker;
@@ -52,31 +53,40 @@ public final class TrackObjects extends PTransform<PCollection<KV<String, Contro
   private final Duration window;
   private final Duration stateTtl;
   private final List<String> redactPaths;
+  private final ObjectLinks links;
 
-  private TrackObjects(Duration window, Duration stateTtl, List<String> redactPaths) {
+  private TrackObjects(Duration window, Duration stateTtl, List<String> redactPaths, ObjectLinks links) {
     this.window = window;
     this.stateTtl = stateTtl;
     this.redactPaths = List.copyOf(redactPaths);
+    this.links = links;
   }
 
+  /** Tracks with every linker on the classpath (see {@link #withLinks}). */
   public static TrackObjects inWindowsOf(Duration window) {
-    return new TrackObjects(window, Duration.standardHours(24), List.of());
+    return new TrackObjects(window, Duration.standardHours(24), List.of(), null);
   }
 
   /** How long an object's state is kept after its last request (event time). */
   public TrackObjects withStateTtl(Duration ttl) {
-    return new TrackObjects(window, ttl, redactPaths);
+    return new TrackObjects(window, ttl, redactPaths, links);
   }
 
   /** Extra json paths to redact, {@code [resource:]path} (see {@link Redactor}); validated here. */
   public TrackObjects withRedactedPaths(List<String> paths) {
     Redactor.withPaths(paths);
-    return new TrackObjects(window, stateTtl, paths);
+    return new TrackObjects(window, stateTtl, paths, links);
+  }
+
+  /** The linkers that find each object's parent and related objects; by default all those on the classpath. */
+  public TrackObjects withLinks(ObjectLinks links) {
+    return new TrackObjects(window, stateTtl, redactPaths, links);
   }
 
   @Override
   public PCollectionTuple expand(PCollection<KV<String, ControlPlaneRecord>> input) {
-    ObjectTracker tracker = new ObjectTracker(Redactor.withPaths(redactPaths), window.getMillis() * 1000);
+    ObjectTracker tracker = new ObjectTracker(Redactor.withPaths(redactPaths), window.getMillis() * 1000,
+        links != null ? links : ObjectLinks.discovered(List.of()));
     PCollectionTuple out = input.apply("TrackEachObject",
         ParDo.of(new TrackFn(tracker, stateTtl))
             .withOutputTags(SPAN_DRAFTS, TupleTagList.of(SIGHTINGS).and(DEAD_LETTERS)));

@@ -37,7 +37,7 @@ public class ResolveOwnersTest {
 
   private static TimestampedValue<KV<String, ObjectSighting>> sighting(String id, String resource, long window, OwnerRef owner) {
     ObjectSighting s = new ObjectSighting("c1", id, id, resource.equals("pods") ? "" : "apps", "v1", "", resource,
-        "default", id, window, window + 1, owner, false);
+        "default", id, window, window + 1, owner, false, null);
     return TimestampedValue.of(KV.of(id + window, s), new Instant((window + 1) / 1000));
   }
 

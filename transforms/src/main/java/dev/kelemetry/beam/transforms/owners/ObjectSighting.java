@@ -1,10 +1,13 @@
 package dev.kelemetry.beam.transforms.owners;
 
 import java.io.Serializable;
+import java.util.Collections;
+import java.util.SortedMap;
 
 /**
  * An object seen active in one window, with its controlling owner as last known: what owner resolution needs, and
  * nothing of the object's content. {@code objectId} is the uid, or a name-based id when no record gave the uid.
+ * {@code related} holds the object's related links (linker name to objects), shown on its object span.
  */
 public record ObjectSighting(
     String cluster,
@@ -19,8 +22,13 @@ public record ObjectSighting(
     long windowStartMicros,
     long seenMicros,
     OwnerRef owner,
-    boolean placeholder)
+    boolean placeholder,
+    SortedMap<String, String> related)
     implements Serializable {
+
+  public ObjectSighting {
+    related = related == null ? Collections.emptySortedMap() : related;
+  }
 
   /**
    * Of two sightings of one object in one window, the later one knows the current owner. At the same time (an Event
@@ -43,11 +51,11 @@ public record ObjectSighting(
   /** An object known only from a child's ownerReference (e.g. created before the log starts). */
   public static ObjectSighting placeholderFor(String cluster, OwnerRef ref, long windowStartMicros) {
     return new ObjectSighting(cluster, ref.uid(), ref.uid(), ref.apiGroup(), ref.apiVersion(), ref.kind(), ref.resource(),
-        ref.namespace(), ref.name(), windowStartMicros, windowStartMicros, null, true);
+        ref.namespace(), ref.name(), windowStartMicros, windowStartMicros, null, true, null);
   }
 
   public ObjectSighting inWindow(long windowStart) {
     return new ObjectSighting(cluster, objectId, uid, apiGroup, apiVersion, kind, resource, namespace, name, windowStart,
-        seenMicros, owner, placeholder);
+        seenMicros, owner, placeholder, related);
   }
 }

@@ -2,6 +2,7 @@ package dev.kelemetry.beam.transforms.owners;
 
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.links.ObjectLinks;
 import dev.kelemetry.beam.transforms.spans.SpanAttributes;
 import dev.kelemetry.beam.transforms.spans.SpanIds;
 import java.util.ArrayList;
@@ -16,28 +17,29 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * The owner tree of one cluster in one window: for every object active in the window, the chain of owners up to its
- * root, and the object spans of every object on those chains (an owner with no activity in the window, or known only
- * from an ownerReference, still gets its span so the tree stays connected). Chains stop at {@code maxDepth} hops and
- * at cycles; the object where a chain stops is the root of its trace. Plain Java; {@code ResolveOwners} calls it.
+ * The owner trees of one window, across clusters: for every object active in the window, the chain of parents up to
+ * its root, and the object spans of every object on those chains (an owner with no activity in the window, or known
+ * only from an ownerReference, still gets its span so the tree stays connected). A parent may live in another cluster
+ * (the parent-link annotation); the trace is then the root's, in the root's cluster. Chains stop at {@code maxDepth}
+ * hops and at cycles; the object where a chain stops is the root of its trace. Plain Java; {@code ResolveOwners}
+ * calls it.
  */
 public final class OwnerForest {
   /** Where an active object's audit spans go: its trace. */
-  public record Placement(String objectId, String traceId) {}
+  public record Placement(String cluster, String objectId, String traceId) {}
 
   public record Result(List<SpanRow> objectSpans, List<Placement> placements, int traces, int placeholders) {}
 
-  private final String cluster;
   private final long windowStart;
   private final long windowMicros;
   private final int maxDepth;
   private final Function<String, ObjectSighting> known;
 
   /**
-   * @param known looks up the last known sighting of an object by id, from this and earlier windows (null if none)
+   * @param known looks up the last known sighting of an object by its {@link #key}, from this and earlier windows
+   *     (null if none)
    */
-  public OwnerForest(String cluster, long windowStart, long windowMicros, int maxDepth, Function<String, ObjectSighting> known) {
-    this.cluster = cluster;
+  public OwnerForest(long windowStart, long windowMicros, int maxDepth, Function<String, ObjectSighting> known) {
     this.windowStart = windowStart;
     this.windowMicros = windowMicros;
     this.maxDepth = maxDepth;
@@ -53,9 +55,9 @@ public final class OwnerForest {
     Map<String, ObjectSighting> nodes = new LinkedHashMap<>();
     Map<String, String> parentOf = new HashMap<>();
     List<ObjectSighting> sorted = new ArrayList<>(active);
-    sorted.sort((a, b) -> a.objectId().compareTo(b.objectId()));
+    sorted.sort((a, b) -> key(a).compareTo(key(b)));
     for (ObjectSighting object : sorted) {
-      nodes.put(object.objectId(), object);
+      nodes.put(key(object), object);
     }
     for (ObjectSighting object : sorted) {
       walkUp(object, nodes, parentOf);
@@ -65,14 +67,15 @@ public final class OwnerForest {
     Map<String, String> rootOf = new HashMap<>();
     List<SpanRow> spans = new ArrayList<>();
     int placeholders = 0;
-    for (ObjectSighting node : nodes.values()) {
-      String root = rootOf(node.objectId(), parentOf, rootOf);
-      String parent = parentOf.get(node.objectId());
-      boolean isRoot = parent == null;
-      boolean truncated = isRoot && !cycleRoots.contains(node.objectId()) && node.owner() != null;
-      spans.add(objectSpan(node, SpanIds.traceId(cluster, root, windowStart),
-          isRoot ? "" : SpanIds.objectSpanId(cluster, parent, windowStart),
-          cycleRoots.contains(node.objectId()), truncated));
+    for (Map.Entry<String, ObjectSighting> e : nodes.entrySet()) {
+      ObjectSighting node = e.getValue();
+      ObjectSighting root = nodes.get(rootOf(e.getKey(), parentOf, rootOf));
+      ObjectSighting parent = nodes.get(parentOf.get(e.getKey()));
+      boolean isCycleRoot = cycleRoots.contains(e.getKey());
+      boolean truncated = parent == null && !isCycleRoot && node.owner() != null;
+      spans.add(objectSpan(node, traceIdOf(root),
+          parent == null ? "" : SpanIds.objectSpanId(parent.cluster(), parent.objectId(), windowStart),
+          isCycleRoot, truncated));
       if (node.placeholder()) {
         placeholders++;
       }
@@ -80,27 +83,42 @@ public final class OwnerForest {
     Set<String> roots = new HashSet<>();
     List<Placement> placements = new ArrayList<>();
     for (ObjectSighting object : sorted) {
-      String root = rootOf(object.objectId(), parentOf, rootOf);
+      String root = rootOf(key(object), parentOf, rootOf);
       roots.add(root);
-      placements.add(new Placement(object.objectId(), SpanIds.traceId(cluster, root, windowStart)));
+      placements.add(new Placement(object.cluster(), object.objectId(), traceIdOf(nodes.get(root))));
     }
     return new Result(spans, placements, roots.size(), placeholders);
   }
 
+  /** An object's key across clusters: object ids (uids, or name ids) are only unique within a cluster. */
+  public static String key(String cluster, String objectId) {
+    return cluster + "\u0001" + objectId;
+  }
+
+  private static String key(ObjectSighting s) {
+    return key(s.cluster(), s.objectId());
+  }
+
+  private String traceIdOf(ObjectSighting root) {
+    return SpanIds.traceId(root.cluster(), root.objectId(), windowStart);
+  }
+
   private void walkUp(ObjectSighting start, Map<String, ObjectSighting> nodes, Map<String, String> parentOf) {
     Set<String> onThisWalk = new HashSet<>();
-    onThisWalk.add(start.objectId());
+    onThisWalk.add(key(start));
     ObjectSighting current = start;
     for (int hops = 0; hops < maxDepth && current.owner() != null; hops++) {
       OwnerRef ref = current.owner();
-      ObjectSighting owner = nodes.get(ref.uid());
+      String ownerCluster = ref.clusterFrom(current.cluster());
+      String ownerKey = key(ownerCluster, ref.uid());
+      ObjectSighting owner = nodes.get(ownerKey);
       if (owner == null) {
-        ObjectSighting knownOwner = known.apply(ref.uid());
-        owner = knownOwner == null ? ObjectSighting.placeholderFor(cluster, ref, windowStart) : knownOwner.inWindow(windowStart);
-        nodes.put(owner.objectId(), owner);
+        ObjectSighting knownOwner = known.apply(ownerKey);
+        owner = knownOwner == null ? ObjectSighting.placeholderFor(ownerCluster, ref, windowStart) : knownOwner.inWindow(windowStart);
+        nodes.put(ownerKey, owner);
       }
-      parentOf.put(current.objectId(), owner.objectId());
-      if (!onThisWalk.add(owner.objectId())) {
+      parentOf.put(key(current), ownerKey);
+      if (!onThisWalk.add(ownerKey)) {
         return; // a cycle: breakCycles decides where it is cut
       }
       current = owner;
@@ -146,8 +164,10 @@ public final class OwnerForest {
   }
 
   private SpanRow objectSpan(ObjectSighting o, String traceId, String parentSpanId, boolean cycle, boolean truncated) {
+    String cluster = o.cluster();
     Map<String, Object> attrs = new TreeMap<>(SpanAttributes.forObject(cluster, o.apiGroup(), o.apiVersion(), o.kind(),
         o.resource(), o.namespace(), o.name(), o.uid()));
+    o.related().forEach((linker, objects) -> attrs.put(ObjectLinks.ATTRIBUTE_PREFIX + linker, objects));
     if (o.placeholder()) {
       attrs.put("kelemetry.object.known_from", "ownerReference");
     }

@@ -1,50 +1,36 @@
 package dev.kelemetry.beam.transforms.owners;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kelemetry.beam.transforms.spans.ObjectKinds;
+import dev.kelemetry.beam.plugins.ObjectLink;
 import java.io.Serializable;
 
 /**
- * A link from an object to its parent: the {@code ownerReference} with {@code controller: true}, or Kelemetry's
- * {@code kelemetry.kubewharf.io/parent-link} annotation. Namespace is resolved already: an owner lives in its
- * child's namespace unless its kind is cluster-scoped.
+ * A link from an object to its parent in the trace tree, as a linker found it (the controlling ownerReference, the
+ * {@code kelemetry.kubewharf.io/parent-link} annotation, a plugin's rule). Namespace is resolved already: an owner
+ * lives in its child's namespace unless its kind is cluster-scoped.
+ *
+ * @param cluster the parent's cluster; empty for the child's own
  */
-public record OwnerRef(String uid, String apiGroup, String apiVersion, String kind, String resource, String namespace, String name)
-    implements Serializable {
+public record OwnerRef(String uid, String apiGroup, String apiVersion, String kind, String resource, String namespace,
+    String name, String cluster) implements Serializable {
 
-  public static final String PARENT_LINK_ANNOTATION = "kelemetry.kubewharf.io/parent-link";
+  public OwnerRef {
+    cluster = cluster == null ? "" : cluster;
+  }
 
-  /** The controlling owner of {@code object}, or null. {@code cluster} is the object's own cluster. */
-  public static OwnerRef controllerOf(JsonNode object, String cluster) {
-    if (object == null) {
-      return null;
-    }
-    JsonNode metadata = object.path("metadata");
-    String childNamespace = metadata.path("namespace").asText("");
-    for (JsonNode ref : metadata.path("ownerReferences")) {
-      if (ref.path("controller").asBoolean(false) && !ref.path("uid").asText("").isEmpty()) {
-        String kind = ref.path("kind").asText("");
-        String apiVersion = ref.path("apiVersion").asText("");
-        return new OwnerRef(ref.path("uid").asText(), ObjectKinds.groupOf(apiVersion), apiVersion, kind,
-            ObjectKinds.resourceOf(kind), ObjectKinds.isClusterScoped(kind) ? "" : childNamespace, ref.path("name").asText(""));
-      }
-    }
-    JsonNode link = metadata.path("annotations").path(PARENT_LINK_ANNOTATION);
-    if (link.isTextual()) {
-      try {
-        JsonNode parent = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(link.asText());
-        String linkCluster = parent.path("cluster").asText("");
-        // Links to other clusters need the multi-cluster resolver of [3/7]; within one cluster they work now.
-        if ((linkCluster.isEmpty() || linkCluster.equals(cluster)) && !parent.path("uid").asText("").isEmpty()) {
-          String group = parent.path("group").asText("");
-          String version = parent.path("version").asText("");
-          return new OwnerRef(parent.path("uid").asText(), group, group.isEmpty() ? version : group + "/" + version,
-              "", parent.path("resource").asText(""), parent.path("namespace").asText(""), parent.path("name").asText(""));
-        }
-      } catch (java.io.IOException e) {
-        return null; // a malformed annotation links nothing; the object stays its own root
-      }
-    }
-    return null;
+  /** A parent in the child's own cluster. */
+  public OwnerRef(String uid, String apiGroup, String apiVersion, String kind, String resource, String namespace,
+      String name) {
+    this(uid, apiGroup, apiVersion, kind, resource, namespace, name, "");
+  }
+
+  public static OwnerRef of(ObjectLink parent) {
+    String apiVersion = parent.apiGroup().isEmpty() ? parent.version() : parent.apiGroup() + "/" + parent.version();
+    return new OwnerRef(parent.uid(), parent.apiGroup(), apiVersion, parent.kind(), parent.resource(),
+        parent.namespace(), parent.name(), parent.cluster());
+  }
+
+  /** The parent's cluster, given the child's. */
+  public String clusterFrom(String childCluster) {
+    return cluster.isEmpty() ? childCluster : cluster;
   }
 }

@@ -3,6 +3,8 @@ package dev.kelemetry.beam.transforms.track;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kelemetry.beam.transforms.owners.OwnerRef;
 import java.io.Serializable;
+import java.util.Collections;
+import java.util.SortedMap;
 
 /**
  * What the tracker remembers of one object between its requests.
@@ -11,7 +13,8 @@ import java.io.Serializable;
  *     tree, not text, so a write costs no re-parse of the state before it; never modified once stored.
  * @param deleted whether the last write deleted it (a create after this is a new incarnation with a new uid)
  * @param sightedWindow the window of the last sighting sent to owner resolution (to send one per window)
- * @param sightedOwnerUid the owner uid in that sighting (a new owner within the window sends another)
+ * @param related the object's related links as the linkers last found them (linker name to objects)
+ * @param sightedLinks the owner and related links in that sighting (new links within the window send another)
  * @param stateFromWatch whether {@code state} was last set by a watch or a dump rather than by an audited write: an
  *     audit event of that same version then finds its diff already shown on the state's span
  */
@@ -23,8 +26,9 @@ public record ObjectState(
     String resourceVersion,
     boolean deleted,
     OwnerRef owner,
+    SortedMap<String, String> related,
     long sightedWindow,
-    String sightedOwnerUid,
+    String sightedLinks,
     boolean stateFromWatch)
     implements Serializable {
 
@@ -33,14 +37,16 @@ public record ObjectState(
     if (state != null && (state.isNull() || state.isMissingNode())) {
       state = null;
     }
+    related = related == null ? Collections.emptySortedMap() : related;
   }
 
   public static ObjectState empty() {
-    return new ObjectState("", "", "", null, "", false, null, Long.MIN_VALUE, "", false);
+    return new ObjectState("", "", "", null, "", false, null, Collections.emptySortedMap(), Long.MIN_VALUE, "", false);
   }
 
-  /** The same state, with the sighting sent for {@code window} and {@code ownerUid} remembered. */
-  public ObjectState sighted(long window, String ownerUid) {
-    return new ObjectState(uid, kind, apiVersion, state, resourceVersion, deleted, owner, window, ownerUid, stateFromWatch);
+  /** The same state, with the sighting sent for {@code window} and its {@code links} remembered. */
+  public ObjectState sighted(long window, String links) {
+    return new ObjectState(uid, kind, apiVersion, state, resourceVersion, deleted, owner, related, window, links,
+        stateFromWatch);
   }
 }

@@ -10,6 +10,7 @@ import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.owners.ObjectSighting;
+import dev.kelemetry.beam.transforms.links.ObjectLinks;
 import dev.kelemetry.beam.transforms.owners.OwnerRef;
 import dev.kelemetry.beam.transforms.parse.KubeObjects;
 import dev.kelemetry.beam.transforms.spans.AuditSpans;
@@ -39,10 +40,12 @@ public final class ObjectTracker implements Serializable {
 
   private final Redactor redactor;
   private final long windowMicros;
+  private final ObjectLinks links;
 
-  public ObjectTracker(Redactor redactor, long windowMicros) {
+  public ObjectTracker(Redactor redactor, long windowMicros, ObjectLinks links) {
     this.redactor = redactor;
     this.windowMicros = windowMicros;
+    this.links = links;
   }
 
   /**
@@ -155,17 +158,19 @@ public final class ObjectTracker implements Serializable {
     }
     String kind = next != null ? next.path("kind").asText(s.kind()) : s.kind();
     String apiVersion = next != null ? next.path("apiVersion").asText(s.apiVersion()) : s.apiVersion();
-    OwnerRef owner = changes && next != null ? OwnerRef.controllerOf(next, r.cluster()) : s.owner();
+    // Links come from the object's state, so only a write that changed it can change them.
+    ObjectLinks.Found found = changes && next != null ? links.of(r.cluster(), next) : new ObjectLinks.Found(s.owner(), s.related());
     String objectId = objectIdFor(r.cluster(), ref, uid);
     long windowStart = SpanIds.windowStart(r.requestReceivedMicros(), windowMicros);
 
-    ObjectSighting sighting = sightingIfDue(s, newIncarnation, r, objectId, uid, kind, apiVersion, owner, windowStart);
+    ObjectSighting sighting = sightingIfDue(s, newIncarnation, r, objectId, uid, kind, apiVersion, found, windowStart);
     String rvBefore = changes ? resourceVersion(previous) : "";
     String rvAfter = changes ? resourceVersion(next) : "";
     SpanRow span = AuditSpans.build(r, objectId, uid, windowStart, windowMicros, rvBefore, rvAfter, events);
     boolean stateChanged = changes && next != previous;
     ObjectState after = new ObjectState(uid, kind, apiVersion, changes ? next : s.state(),
-        rvAfter.isEmpty() ? s.resourceVersion() : rvAfter, deletedNow, owner, s.sightedWindow(), s.sightedOwnerUid(),
+        rvAfter.isEmpty() ? s.resourceVersion() : rvAfter, deletedNow, found.parent(), found.related(), s.sightedWindow(),
+        s.sightedLinks(),
         !stateChanged && s.stateFromWatch());
     return new Step(span, placementKey(r.cluster(), objectId, windowStart), sighted(after, sighting), sighting,
         newIncarnation, null);
@@ -208,11 +213,11 @@ public final class ObjectTracker implements Serializable {
     }
     String kind = next.path("kind").asText(s.kind());
     String apiVersion = next.path("apiVersion").asText(s.apiVersion());
-    OwnerRef owner = OwnerRef.controllerOf(next, r.cluster());
-    ObjectSighting sighting = sightingIfDue(s, newIncarnation, r, objectId, uid, kind, apiVersion, owner, windowStart);
+    ObjectLinks.Found found = links.of(r.cluster(), next);
+    ObjectSighting sighting = sightingIfDue(s, newIncarnation, r, objectId, uid, kind, apiVersion, found, windowStart);
     SpanRow span = StateSpans.build(r, objectId, uid, kind, windowStart, s.resourceVersion(), events);
-    ObjectState after = new ObjectState(uid, kind, apiVersion, next, rv, deletedNow, owner, s.sightedWindow(),
-        s.sightedOwnerUid(), true);
+    ObjectState after = new ObjectState(uid, kind, apiVersion, next, rv, deletedNow, found.parent(), found.related(),
+        s.sightedWindow(), s.sightedLinks(), true);
     return new Step(span, key, sighted(after, sighting), sighting, newIncarnation, null);
   }
 
@@ -229,31 +234,37 @@ public final class ObjectTracker implements Serializable {
     JsonNode event = parse(r.responseObject());
     String kind = sameObject && !s.kind().isEmpty() ? s.kind() : KubeObjects.about(event).path("kind").asText("");
     String apiVersion = sameObject && !s.apiVersion().isEmpty() ? s.apiVersion() : ref.groupVersion();
-    OwnerRef owner = sameObject ? s.owner() : null;
+    ObjectLinks.Found found = sameObject ? new ObjectLinks.Found(s.owner(), s.related()) : ObjectLinks.Found.NONE;
     String objectId = objectIdFor(r.cluster(), ref, uid);
     long windowStart = SpanIds.windowStart(r.requestReceivedMicros(), windowMicros);
     // Without a state for it, the object has no memory of sightings sent: every Event sends one (one per object and
     // window survives owner resolution's combine).
     ObjectSighting sighting = sightingIfDue(sameObject ? s : ObjectState.empty(), !sameObject, r, objectId, uid, kind,
-        apiVersion, owner, windowStart);
+        apiVersion, found, windowStart);
     SpanRow span = EventSpans.build(r, event, objectId, uid, kind, windowStart);
     return new Step(span, placementKey(r.cluster(), objectId, windowStart), sameObject ? sighted(s, sighting) : before,
         sighting, false, null);
   }
 
   private static ObjectSighting sightingIfDue(ObjectState s, boolean newIncarnation, ControlPlaneRecord r,
-      String objectId, String uid, String kind, String apiVersion, OwnerRef owner, long windowStart) {
-    String ownerUid = owner == null ? "" : owner.uid();
-    if (!newIncarnation && s.sightedWindow() == windowStart && s.sightedOwnerUid().equals(ownerUid)) {
+      String objectId, String uid, String kind, String apiVersion, ObjectLinks.Found found, long windowStart) {
+    if (!newIncarnation && s.sightedWindow() == windowStart && s.sightedLinks().equals(linksKey(found.parent(), found.related()))) {
       return null;
     }
     ObjectRef ref = r.objectRef();
     return new ObjectSighting(r.cluster(), objectId, uid, ref.apiGroup(), apiVersion.isEmpty() ? ref.groupVersion() : apiVersion,
-        kind, ref.resource(), ref.namespace(), ref.name(), windowStart, r.requestReceivedMicros(), owner, false);
+        kind, ref.resource(), ref.namespace(), ref.name(), windowStart, r.requestReceivedMicros(), found.parent(), false,
+        found.related());
   }
 
   private static ObjectState sighted(ObjectState state, ObjectSighting sighting) {
-    return sighting == null ? state : state.sighted(sighting.windowStartMicros(), sighting.owner() == null ? "" : sighting.owner().uid());
+    return sighting == null ? state
+        : state.sighted(sighting.windowStartMicros(), linksKey(sighting.owner(), sighting.related()));
+  }
+
+  /** What a sighting told owner resolution about an object's links: a change within a window sends another. */
+  private static String linksKey(OwnerRef owner, Map<String, String> related) {
+    return (owner == null ? "" : owner.clusterFrom("") + "/" + owner.uid()) + (related.isEmpty() ? "" : " " + related);
   }
 
   /** Whether resourceVersion {@code a} is older than {@code b}; only decidable when both are numbers, as etcd's are. */

@@ -8,7 +8,7 @@ import org.junit.Test;
 public class ObjectSightingTest {
   private static ObjectSighting seen(long at, OwnerRef owner) {
     return new ObjectSighting("c1", "u1", "u1", "apps", "apps/v1", "ReplicaSet", "replicasets", "ns", "web-1", 0, at,
-        owner, false);
+        owner, false, null);
   }
 
   @Test

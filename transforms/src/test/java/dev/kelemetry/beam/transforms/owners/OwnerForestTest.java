@@ -26,7 +26,7 @@ public class OwnerForestTest {
 
   private static ObjectSighting sighting(String uid, String group, String kind, String resource, String name, OwnerRef owner) {
     return new ObjectSighting(C, uid, uid, group, group.isEmpty() ? "v1" : group + "/v1", kind, resource, "ns", name,
-        W, W + 1_000_000L, owner, false);
+        W, W + 1_000_000L, owner, false, null);
   }
 
   private static final ObjectSighting POD = sighting("pod-uid", "", "Pod", "pods", "web-6d4f-x", TO_RS);
@@ -35,12 +35,16 @@ public class OwnerForestTest {
 
   private final Map<String, ObjectSighting> known = new HashMap<>();
 
+  private void remember(ObjectSighting s) {
+    known.put(OwnerForest.key(s.cluster(), s.objectId()), s);
+  }
+
   /** Resolves like ResolveOwners does: the active sightings of the window are known before the forest is built. */
   private OwnerForest.Result resolve(int maxDepth, ObjectSighting... active) {
     for (ObjectSighting s : active) {
-      known.put(s.objectId(), s);
+      remember(s);
     }
-    return new OwnerForest(C, W, HOUR, maxDepth, known::get).resolve(List.of(active));
+    return new OwnerForest(W, HOUR, maxDepth, known::get).resolve(List.of(active));
   }
 
   private static Map<String, SpanRow> byUid(OwnerForest.Result result) {
@@ -82,8 +86,8 @@ public class OwnerForestTest {
 
   @Test
   public void inactiveOwnersKnownFromEarlierWindowsStillGetSpans() {
-    known.put("rs-uid", RS.inWindow(W - HOUR));
-    known.put("d-uid", DEPLOY.inWindow(W - HOUR));
+    remember(RS.inWindow(W - HOUR));
+    remember(DEPLOY.inWindow(W - HOUR));
     OwnerForest.Result result = resolve(10, POD);
     Map<String, SpanRow> spans = byUid(result);
     assertThat(spans.keySet(), containsInAnyOrder("pod-uid", "rs-uid", "d-uid"));
@@ -115,7 +119,7 @@ public class OwnerForestTest {
   public void clusterScopedOwnerSpanHasNoNamespace() {
     OwnerRef node = new OwnerRef("node-uid", "", "v1", "Node", "nodes", "", "node-1");
     ObjectSighting mirror = new ObjectSighting(C, "mp-uid", "mp-uid", "", "v1", "Pod", "pods", "kube-system",
-        "kube-apiserver-node-1", W, W, node, false);
+        "kube-apiserver-node-1", W, W, node, false, null);
     SpanRow nodeSpan = byUid(resolve(10, mirror)).get("node-uid");
     assertThat(nodeSpan.namespace(), equalTo(""));
     assertThat(nodeSpan.attributes(), not(hasKey("k8s.namespace.name")));
@@ -137,8 +141,8 @@ public class OwnerForestTest {
     OwnerRef toA = new OwnerRef("a-uid", "example.com", "example.com/v1", "Widget", "widgets", "ns", "a");
     ObjectSighting a = sighting("a-uid", "example.com", "Widget", "widgets", "a", toB);
     ObjectSighting b = sighting("b-uid", "example.com", "Widget", "widgets", "b", toA);
-    known.put("a-uid", a);
-    known.put("b-uid", b);
+    remember(a);
+    remember(b);
     OwnerForest.Result result = resolve(10, a, b);
     assertThat(result.placements(), hasSize(2));
     assertThat(result.objectSpans(), hasSize(2));
@@ -161,8 +165,8 @@ public class OwnerForestTest {
     OwnerRef toA = new OwnerRef("a-uid", "example.com", "example.com/v1", "Widget", "widgets", "ns", "a");
     ObjectSighting a = sighting("a-uid", "example.com", "Widget", "widgets", "a", toB);
     ObjectSighting b = sighting("b-uid", "example.com", "Widget", "widgets", "b", toA);
-    known.put("a-uid", a);
-    known.put("b-uid", b);
+    remember(a);
+    remember(b);
     OwnerForest.Result result = resolve(10, a, b);
     assertThat(result.traces(), equalTo(1));
     List<SpanRow> cycleRoots = result.objectSpans().stream()
@@ -176,8 +180,8 @@ public class OwnerForestTest {
 
   @Test
   public void chainIsCutAtMaxDepthForPlacement() {
-    known.put("rs-uid", RS);
-    known.put("d-uid", DEPLOY);
+    remember(RS);
+    remember(DEPLOY);
     OwnerForest.Result result = resolve(1, POD);
     assertThat(placements(result).get("pod-uid"), equalTo(SpanIds.traceId(C, "rs-uid", W)));
   }
@@ -193,8 +197,8 @@ public class OwnerForestTest {
 
   @Test
   public void truncatedChainRootIsTheRootSpanOfThePlacedTrace() {
-    known.put("rs-uid", RS);
-    known.put("d-uid", DEPLOY);
+    remember(RS);
+    remember(DEPLOY);
     OwnerForest.Result result = resolve(1, POD);
     String trace = SpanIds.traceId(C, "rs-uid", W);
     Map<String, SpanRow> spans = byUid(result);
@@ -207,7 +211,7 @@ public class OwnerForestTest {
 
   @Test
   public void everySpanParentIsASpanOfTheSameTrace() {
-    known.put("d-uid", DEPLOY);
+    remember(DEPLOY);
     OwnerForest.Result result = resolve(10, POD, RS);
     Map<String, SpanRow> bySpanId = result.objectSpans().stream().collect(Collectors.toMap(SpanRow::spanId, s -> s));
     for (SpanRow s : result.objectSpans()) {
@@ -215,5 +219,60 @@ public class OwnerForestTest {
         assertThat(bySpanId.get(s.parentSpanId()).traceId(), equalTo(s.traceId()));
       }
     }
+  }
+
+  @Test
+  public void aParentInAnotherClusterIsTheRootOfTheChildsTrace() {
+    ObjectSighting fedDeploy = new ObjectSighting("hub", "fd-uid", "fd-uid", "types.kubefed.io", "types.kubefed.io/v1beta1",
+        "FederatedDeployment", "federateddeployments", "ns", "web", W, W, null, false, null);
+    OwnerRef toHub = new OwnerRef("fd-uid", "types.kubefed.io", "types.kubefed.io/v1beta1", "", "federateddeployments",
+        "ns", "web", "hub");
+    ObjectSighting memberDeploy = new ObjectSighting(C, "d-uid", "d-uid", "apps", "apps/v1", "Deployment", "deployments",
+        "ns", "web", W, W, toHub, false, null);
+    OwnerForest.Result result = resolve(10, POD, RS, memberDeploy, fedDeploy);
+    String hubTrace = SpanIds.traceId("hub", "fd-uid", W);
+    assertThat(result.traces(), equalTo(1));
+    for (OwnerForest.Placement p : result.placements()) {
+      assertThat(p.objectId(), p.traceId(), equalTo(hubTrace));
+    }
+    Map<String, SpanRow> spans = byUid(result);
+    assertThat(spans.get("d-uid").parentSpanId(), equalTo(SpanIds.objectSpanId("hub", "fd-uid", W)));
+    assertThat(spans.get("d-uid").cluster(), equalTo(C));
+    assertThat(spans.get("fd-uid").cluster(), equalTo("hub"));
+    assertThat(spans.get("fd-uid").attributes(), hasEntry("k8s.cluster.name", (Object) "hub"));
+    assertThat(spans.get("pod-uid").traceId(), equalTo(hubTrace));
+  }
+
+  @Test
+  public void aParentInAnotherClusterNotSeenYetIsAPlaceholderThere() {
+    OwnerRef toHub = new OwnerRef("fd-uid", "types.kubefed.io", "types.kubefed.io/v1beta1", "", "federateddeployments",
+        "ns", "web", "hub");
+    ObjectSighting memberDeploy = new ObjectSighting(C, "d-uid", "d-uid", "apps", "apps/v1", "Deployment", "deployments",
+        "ns", "web", W, W, toHub, false, null);
+    SpanRow hub = byUid(resolve(10, memberDeploy)).get("fd-uid");
+    assertThat(hub.cluster(), equalTo("hub"));
+    assertThat(hub.traceId(), equalTo(SpanIds.traceId("hub", "fd-uid", W)));
+    assertThat(hub.attributes(), hasEntry("kelemetry.object.known_from", (Object) "ownerReference"));
+  }
+
+  @Test
+  public void theSameObjectIdInTwoClustersIsTwoObjects() {
+    ObjectSighting inA = new ObjectSighting("a", "name:x", "", "", "v1", "ConfigMap", "configmaps", "ns", "x", W, W,
+        null, false, null);
+    ObjectSighting inB = new ObjectSighting("b", "name:x", "", "", "v1", "ConfigMap", "configmaps", "ns", "x", W, W,
+        null, false, null);
+    OwnerForest.Result result = resolve(10, inA, inB);
+    assertThat(result.traces(), equalTo(2));
+    assertThat(result.objectSpans(), hasSize(2));
+    assertThat(result.placements().stream().map(OwnerForest.Placement::traceId).distinct().count(), equalTo(2L));
+  }
+
+  @Test
+  public void relatedLinksAreAttributesOfTheObjectSpan() {
+    ObjectSighting pod = new ObjectSighting(C, "pod-uid", "pod-uid", "", "v1", "Pod", "pods", "ns", "web-6d4f-x", W, W,
+        TO_RS, false, new java.util.TreeMap<>(Map.of("pod-node", "nodes/node-3")));
+    SpanRow span = byUid(resolve(10, pod)).get("pod-uid");
+    assertThat(span.attributes(), hasEntry("kelemetry.link.pod-node", (Object) "nodes/node-3"));
+    assertThat(span.parentSpanId(), equalTo(SpanIds.objectSpanId(C, "rs-uid", W)));
   }
 }

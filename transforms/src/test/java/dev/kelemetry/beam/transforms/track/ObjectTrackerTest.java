@@ -24,6 +24,7 @@ import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.links.ObjectLinks;
 import dev.kelemetry.beam.transforms.parse.RecordParser;
 import dev.kelemetry.beam.transforms.parse.ParseOutcome;
 import dev.kelemetry.beam.transforms.spans.SpanIds;
@@ -39,7 +40,8 @@ public class ObjectTrackerTest {
   private static final String PLAIN = "hunter2-s3cr3t";
 
   private final RecordParser parser = new RecordParser(CLUSTER, "test.log");
-  private final ObjectTracker tracker = new ObjectTracker(Redactor.defaults(), HOUR);
+  private final ObjectTracker tracker = new ObjectTracker(Redactor.defaults(), HOUR,
+      ObjectLinks.discovered(List.of()));
   private int nextId = 1;
 
   private static JsonNode json(String text) {
@@ -477,6 +479,23 @@ public class ObjectTrackerTest {
 
     ObjectTracker.Step again = tracker.track(nextWindow.state(),
         deploymentEv("update").at(3600 + 50).response(deployment("d-1", "4", 5)).record());
+    assertThat(again.sighting(), nullValue());
+  }
+
+  @Test
+  public void bindingToANodeWithinAWindowSendsASightingWithTheRelatedNode() {
+    ObjectTracker.Step created = tracker.track(null,
+        new Ev("create", "", "pods", "prod", "web-x").response(pod("1", "rs-1", "Pending")).record());
+    assertThat(created.sighting().related().isEmpty(), is(true));
+    ObjectNode bound = (ObjectNode) pod("2", "rs-1", "Running");
+    bound.with("spec").put("nodeName", "node-3");
+    ObjectTracker.Step running = tracker.track(created.state(),
+        new Ev("update", "", "pods", "prod", "web-x").at(20).response(bound).record());
+    assertThat(running.sighting(), notNullValue());
+    assertThat(running.sighting().owner().uid(), equalTo("rs-1"));
+    assertThat(running.sighting().related(), hasEntry("pod-node", "nodes/node-3"));
+    ObjectTracker.Step again = tracker.track(running.state(),
+        new Ev("update", "", "pods", "prod", "web-x").at(30).response(bound.deepCopy().put("x", 1)).record());
     assertThat(again.sighting(), nullValue());
   }
 
