@@ -59,4 +59,46 @@ public class GkeAuditLogTest {
         .findFirst().orElseThrow().attributes().get("diff");
     assertThat(diff.toString(), diff.stream().anyMatch(l -> l.startsWith("status.conditions")), equalTo(true));
   }
+
+  /**
+   * The three files as a user has them (YAML LogEntries, all in one second): the create puts the Pod under the
+   * ReplicaSet its ownerReference names, in the cluster the resource labels name, and both kubelet patches are spans
+   * of that same Pod. Expectations are read from the files.
+   */
+  @Test
+  public void theYamlFilesAsTheyAreGiveThePodUnderItsReplicaSet() throws Exception {
+    Path dir = SharedData.real().resolve("khi/k8s_audit");
+    JsonNode create;
+    try (MappingIterator<JsonNode> it = new YAMLMapper().readerFor(JsonNode.class)
+        .readValues(Files.readString(dir.resolve("container_recorder_test_1_1.yaml")))) {
+      create = it.next();
+    }
+    JsonNode pod = create.path("protoPayload").path("response");
+    String podUid = pod.path("metadata").path("uid").asText();
+    JsonNode owner = pod.path("metadata").path("ownerReferences").get(0);
+    String cluster = create.path("resource").path("labels").path("cluster_name").asText();
+
+    Path out = tmp.newFolder("yaml").toPath();
+    RunSummary summary = Kelemetry.Backfills.run(TracingConfig.defaults(
+        List.of(new InputSpec(dir + "/container_recorder_test_1_?.yaml", "")), out.toString()), "direct", false);
+    assertThat(summary.accountsForEveryRecord(), equalTo(true));
+    List<SpanRow> spans = SpanFiles.read(out);
+
+    SpanRow podSpan = spans.stream().filter(s -> s.kind().equals(SpanRow.KIND_OBJECT) && s.uid().equals(podUid))
+        .findFirst().orElseThrow();
+    SpanRow rsSpan = spans.stream().filter(s -> s.spanId().equals(podSpan.parentSpanId())).findFirst().orElseThrow();
+    assertThat(rsSpan.uid(), equalTo(owner.path("uid").asText()));
+    assertThat(rsSpan.objectName(), equalTo(owner.path("name").asText()));
+    assertThat(rsSpan.resource(), equalTo("replicasets"));
+    assertThat(podSpan.cluster(), equalTo(cluster));
+    assertThat(rsSpan.cluster(), equalTo(cluster));
+
+    List<SpanRow> audits = spans.stream().filter(s -> s.kind().equals(SpanRow.KIND_AUDIT)).toList();
+    assertThat(audits, hasSize(3));
+    for (SpanRow audit : audits) {
+      assertThat(audit.name(), audit.parentSpanId(), equalTo(podSpan.spanId()));
+      assertThat(audit.traceId(), equalTo(podSpan.traceId()));
+    }
+    assertThat(audits.stream().filter(s -> s.name().endsWith(" patch status")).count(), equalTo(2L));
+  }
 }
