@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.plugins.Linker;
 import dev.kelemetry.beam.plugins.Plugins;
@@ -107,6 +108,60 @@ public final class Kelemetry implements Runnable {
 
     @Option(names = "--disable-linker", paramLabel = "NAME", description = "Switch off a linker (repeatable): owner-references, parent-link-annotation, pod-node, or a plugin's; `kelemetry plugins` lists them.")
     List<String> disabledLinkers = new ArrayList<>();
+
+    @CommandLine.ArgGroup(exclusive = false, heading = "Export over OTLP (besides the output directory):%n")
+    OtlpCli otlp;
+  }
+
+  /** The OTLP exporter's options; all but the endpoint have defaults. */
+  static final class OtlpCli {
+    @Option(names = "--otlp-endpoint", required = true, paramLabel = "URL", description = "OTLP receiver: http(s)://host:4317 for grpc, http(s)://host:4318 for http/protobuf (/v1/traces is added).")
+    String endpoint;
+
+    @Option(names = "--otlp-protocol", defaultValue = "grpc", description = "grpc or http/protobuf (default: ${DEFAULT-VALUE}).")
+    String protocol = "grpc";
+
+    @Option(names = "--otlp-header", paramLabel = "KEY=VALUE", description = "A header for every request, e.g. an API key (repeatable).")
+    Map<String, String> headers = new LinkedHashMap<>();
+
+    @Option(names = "--otlp-timeout", defaultValue = "10s", description = "Time allowed for one request (default: ${DEFAULT-VALUE}).")
+    String timeout = "10s";
+
+    @Option(names = "--otlp-max-attempts", defaultValue = "5", description = "Tries per batch of spans before they become dead letters (default: ${DEFAULT-VALUE}).")
+    int maxAttempts = 5;
+
+    @Option(names = "--otlp-retry-backoff", defaultValue = "1s", description = "Wait before the first retry; doubles each time, up to 30s (default: ${DEFAULT-VALUE}).")
+    String backoff = "1s";
+
+    @Option(names = "--otlp-tls-ca", paramLabel = "PEM_FILE", description = "CA certificates to trust for an https:// endpoint (default: the JVM's).")
+    Path tlsCa;
+
+    @Option(names = "--otlp-tls-client-cert", paramLabel = "PEM_FILE", description = "Client certificate for mutual TLS (with --otlp-tls-client-key).")
+    Path tlsClientCert;
+
+    @Option(names = "--otlp-tls-client-key", paramLabel = "PEM_FILE", description = "Private key of the client certificate (PKCS#8 PEM).")
+    Path tlsClientKey;
+
+    OtlpOptions options() {
+      return OtlpOptions.of(endpoint, protocol)
+          .withHeaders(headers)
+          .withTimeout(java.time.Duration.ofMillis(parseDuration(timeout, "--otlp-timeout").getMillis()))
+          .withRetries(maxAttempts, java.time.Duration.ofMillis(parseDuration(backoff, "--otlp-retry-backoff").getMillis()),
+              java.time.Duration.ofSeconds(30))
+          .withTls(pem(tlsCa, "--otlp-tls-ca"), pem(tlsClientCert, "--otlp-tls-client-cert"),
+              pem(tlsClientKey, "--otlp-tls-client-key"));
+    }
+
+    private static String pem(Path file, String option) {
+      if (file == null) {
+        return "";
+      }
+      try {
+        return Files.readString(file);
+      } catch (IOException e) {
+        throw new IllegalArgumentException(option + " cannot be read: " + file + " (" + e.getMessage() + ")");
+      }
+    }
   }
 
   @Command(name = "backfill", mixinStandardHelpOptions = true,
@@ -294,7 +349,8 @@ public final class Kelemetry implements Runnable {
         .withMaxOwnerDepth(run.maxOwnerDepth)
         .withStateTtl(parseDuration(run.stateTtl, "--state-ttl"))
         .withRedactPaths(run.redact)
-        .withPlugins(new PluginConfig(List.of(), Map.of(), run.disabledLinkers));
+        .withPlugins(new PluginConfig(List.of(), Map.of(), run.disabledLinkers))
+        .withOtlp(run.otlp == null ? null : run.otlp.options());
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");

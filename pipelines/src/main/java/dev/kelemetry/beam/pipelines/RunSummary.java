@@ -87,6 +87,13 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
     spans.put(SpanRow.KIND_STATE, get(Counters.SPANS_PREFIX + SpanRow.KIND_STATE));
     root.put("owners_known_only_from_references", get(Counters.PLACEHOLDER_OWNERS));
     root.put("spans_without_placement", get(Counters.SPANS_WITHOUT_PLACEMENT));
+    if (config.otlp() != null) {
+      ObjectNode otlp = root.putObject("otlp");
+      otlp.put("endpoint", config.otlp().endpoint());
+      otlp.put("spans_exported", get(Counters.OTLP_EXPORTED));
+      otlp.put("retries", get(Counters.OTLP_RETRIES));
+      otlp.put("spans_failed", get(Counters.OTLP_FAILED));
+    }
     root.put("seconds", Math.round(seconds * 10) / 10.0);
     root.put("records_per_second", seconds > 0 ? Math.round(get(Counters.RECORDS_READ) / seconds) : 0);
     return root;
@@ -98,7 +105,10 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
 
   /** A few lines for the terminal. */
   public String describe() {
-    return String.format(
+    String otlp = get(Counters.OTLP_EXPORTED) + get(Counters.OTLP_FAILED) == 0 ? "" : String.format(
+        "OTLP: %,d spans exported, %,d failed (dead letters), %,d retries%n", get(Counters.OTLP_EXPORTED),
+        get(Counters.OTLP_FAILED), get(Counters.OTLP_RETRIES));
+    return otlp + String.format(
         "records: %,d read = %,d parsed + %,d dead-lettered + %,d filtered%s%n"
             + "requests: %,d   object states: %,d   Kubernetes Events: %,d   objects: %,d   traces: %,d%n"
             + "spans: %,d object + %,d audit + %,d event + %,d state%n"

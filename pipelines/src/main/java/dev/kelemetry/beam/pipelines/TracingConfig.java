@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.joda.time.Duration;
@@ -15,6 +16,7 @@ import org.joda.time.Duration;
  * @param redactPaths extra {@code [resource:]path} to redact, beyond Secret values
  * @param clusterFromPath a regex whose first group in a file's path is its cluster (inputs without {@code @CLUSTER}), or null
  * @param plugins custom sources and the linkers switched off
+ * @param otlp where spans are also exported over OTLP, or null
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -25,7 +27,8 @@ public record TracingConfig(
     Duration stateTtl,
     List<String> redactPaths,
     Pattern clusterFromPath,
-    PluginConfig plugins) {
+    PluginConfig plugins,
+    OtlpOptions otlp) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
@@ -38,34 +41,40 @@ public record TracingConfig(
 
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
     return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of(), null,
-        PluginConfig.NONE);
+        PluginConfig.NONE, null);
   }
 
   public TracingConfig withCluster(String c) {
-    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins);
+    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins, otlp);
   }
 
   public TracingConfig withWindow(Duration w) {
-    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins);
+    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins, otlp);
   }
 
   public TracingConfig withMaxOwnerDepth(int d) {
-    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath, plugins);
+    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath, plugins, otlp);
   }
 
   public TracingConfig withStateTtl(Duration ttl) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath, plugins);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath, plugins, otlp);
   }
 
   public TracingConfig withRedactPaths(List<String> paths) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath, plugins);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath, plugins, otlp);
   }
 
   public TracingConfig withClusterFromPath(Pattern pattern) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern, plugins);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern, plugins, otlp);
   }
 
   public TracingConfig withPlugins(PluginConfig p) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, p);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, p,
+        otlp);
+  }
+
+  public TracingConfig withOtlp(OtlpOptions o) {
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath,
+        plugins, o);
   }
 }

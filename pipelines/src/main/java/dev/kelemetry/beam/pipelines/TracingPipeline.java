@@ -3,6 +3,7 @@ package dev.kelemetry.beam.pipelines;
 import dev.kelemetry.beam.io.ReadAuditFiles;
 import dev.kelemetry.beam.io.ReadKafkaRecords;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
+import dev.kelemetry.beam.io.otlp.WriteOtlp;
 import dev.kelemetry.beam.plugins.SourceOutputs;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.RawRecord;
@@ -89,11 +90,24 @@ public final class TracingPipeline {
     return new Outputs(spans, deadLetters);
   }
 
-  /** The graph plus the local-directory sink. */
+  /** The graph plus its sinks: the local directory, and OTLP when an endpoint is set. */
   public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config) {
-    Outputs out = build(pipeline, config);
+    Outputs out = exportOtlp(build(pipeline, config), config);
     WriteLocalDirectory.rows(out.spans(), out.deadLetters())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
+  }
+
+  /**
+   * Sends the spans to the OTLP endpoint, if one is set; the spans it gives up on join the dead letters. The spans
+   * written elsewhere are the same rows, so every sink shows the same traces.
+   */
+  static Outputs exportOtlp(Outputs out, TracingConfig config) {
+    if (config.otlp() == null) {
+      return out;
+    }
+    PCollection<DeadLetterRow> failed = out.spans().apply("WriteOtlp", WriteOtlp.to(config.otlp()));
+    return new Outputs(out.spans(), PCollectionList.of(out.deadLetters()).and(failed)
+        .apply("WithOtlpDeadLetters", Flatten.pCollections()));
   }
 
   /**
@@ -101,7 +115,7 @@ public final class TracingPipeline {
    * per trace window, written when the watermark passes the window's end.
    */
   public static void buildStreamWithLocalOutput(Pipeline pipeline, ReadKafkaRecords source, TracingConfig config) {
-    Outputs out = traceRecords(pipeline.apply("ReadKafkaRecords", source), config);
+    Outputs out = exportOtlp(traceRecords(pipeline.apply("ReadKafkaRecords", source), config), config);
     WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()))
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()).withWindowedFiles());
   }

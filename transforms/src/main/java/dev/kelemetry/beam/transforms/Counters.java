@@ -27,4 +27,8 @@ public final class Counters {
   public static final String PLACEHOLDER_OWNERS = "owners_known_only_from_references";
   public static final String SPANS_PREFIX = "spans_";
   public static final String SPANS_WITHOUT_PLACEMENT = "spans_without_placement";
+  /** OTLP: spans a backend accepted, requests tried again after a failure, spans given up on (dead letters). */
+  public static final String OTLP_EXPORTED = "otlp_spans_exported";
+  public static final String OTLP_RETRIES = "otlp_export_retries";
+  public static final String OTLP_FAILED = "otlp_spans_failed";
 }

@@ -1,0 +1,89 @@
+package dev.kelemetry.beam.io.otlp;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where and how spans are exported over OTLP.
+ *
+ * @param endpoint {@code http://host:4317} for gRPC, {@code http://host:4318} for HTTP (the path {@code /v1/traces}
+ *     is added when missing); {@code https://} for TLS
+ * @param protocol {@code grpc} or {@code http/protobuf}, OpenTelemetry's own names
+ * @param headers sent with every request (an API key, a tenant id)
+ * @param timeout for one request
+ * @param maxAttempts tries per batch before its spans become dead letters (at least 1)
+ * @param initialBackoff wait before the second try; doubled after each failure up to {@code maxBackoff}
+ * @param trustedCertificatesPem PEM text of the CAs to trust for {@code https://}, or empty for the JVM's
+ * @param clientCertificatePem PEM text of a client certificate (mutual TLS), or empty
+ * @param clientKeyPem PEM text of its private key, or empty
+ * @param batchSize spans per request
+ */
+public record OtlpOptions(String endpoint, String protocol, Map<String, String> headers, Duration timeout,
+    int maxAttempts, Duration initialBackoff, Duration maxBackoff, String trustedCertificatesPem,
+    String clientCertificatePem, String clientKeyPem, int batchSize) implements Serializable {
+
+  public static final String GRPC = "grpc";
+  public static final String HTTP_PROTOBUF = "http/protobuf";
+
+  public OtlpOptions {
+    URI uri;
+    try {
+      uri = URI.create(endpoint);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--otlp-endpoint is not a URL: " + endpoint);
+    }
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw new IllegalArgumentException("--otlp-endpoint must be http://host:port or https://host:port, got " + endpoint);
+    }
+    if (!GRPC.equals(protocol) && !HTTP_PROTOBUF.equals(protocol)) {
+      throw new IllegalArgumentException("--otlp-protocol must be grpc or http/protobuf, got " + protocol);
+    }
+    if (maxAttempts < 1 || batchSize < 1) {
+      throw new IllegalArgumentException("OTLP attempts and batch size must be at least 1");
+    }
+    if (HTTP_PROTOBUF.equals(protocol) && (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/"))) {
+      endpoint = endpoint.replaceAll("/$", "") + "/v1/traces";
+    }
+    headers = new TreeMap<>(headers);
+    trustedCertificatesPem = trustedCertificatesPem == null ? "" : trustedCertificatesPem;
+    clientCertificatePem = clientCertificatePem == null ? "" : clientCertificatePem;
+    clientKeyPem = clientKeyPem == null ? "" : clientKeyPem;
+    if (clientCertificatePem.isEmpty() != clientKeyPem.isEmpty()) {
+      throw new IllegalArgumentException("mutual TLS needs both --otlp-tls-client-cert and --otlp-tls-client-key");
+    }
+  }
+
+  /** Defaults a user can rely on: 5 tries over about 15 s, 10 s per request, 512 spans per request. */
+  public static OtlpOptions of(String endpoint, String protocol) {
+    return new OtlpOptions(endpoint, protocol, Map.of(), Duration.ofSeconds(10), 5, Duration.ofSeconds(1),
+        Duration.ofSeconds(30), "", "", "", 512);
+  }
+
+  public OtlpOptions withHeaders(Map<String, String> h) {
+    return new OtlpOptions(endpoint, protocol, h, timeout, maxAttempts, initialBackoff, maxBackoff,
+        trustedCertificatesPem, clientCertificatePem, clientKeyPem, batchSize);
+  }
+
+  public OtlpOptions withRetries(int attempts, Duration initial, Duration max) {
+    return new OtlpOptions(endpoint, protocol, headers, timeout, attempts, initial, max, trustedCertificatesPem,
+        clientCertificatePem, clientKeyPem, batchSize);
+  }
+
+  public OtlpOptions withTimeout(Duration t) {
+    return new OtlpOptions(endpoint, protocol, headers, t, maxAttempts, initialBackoff, maxBackoff,
+        trustedCertificatesPem, clientCertificatePem, clientKeyPem, batchSize);
+  }
+
+  public OtlpOptions withTls(String trustedPem, String clientCertPem, String clientKeyPem) {
+    return new OtlpOptions(endpoint, protocol, headers, timeout, maxAttempts, initialBackoff, maxBackoff, trustedPem,
+        clientCertPem, clientKeyPem, batchSize);
+  }
+
+  public OtlpOptions withBatchSize(int size) {
+    return new OtlpOptions(endpoint, protocol, headers, timeout, maxAttempts, initialBackoff, maxBackoff,
+        trustedCertificatesPem, clientCertificatePem, clientKeyPem, size);
+  }
+}
