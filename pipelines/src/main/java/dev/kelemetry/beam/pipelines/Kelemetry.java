@@ -1,11 +1,14 @@
 package dev.kelemetry.beam.pipelines;
 
+import dev.kelemetry.beam.io.InputFiles;
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ObjectStorage;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.schemas.SpanRow;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +23,6 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.joda.time.Duration;
 import picocli.CommandLine;
@@ -99,10 +101,33 @@ public final class Kelemetry implements Runnable {
     String runner;
   }
 
+  /** Where s3:// and gs:// inputs are read from; credentials are the providers' own default chains, never options. */
+  static final class ObjectStorageOptions {
+    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "An S3-compatible server for s3:// inputs (MinIO, s3proxy, Cloudflare R2, a VPC endpoint) instead of AWS S3.")
+    URI s3Endpoint;
+
+    @Option(names = "--aws-region", paramLabel = "REGION", description = "Region of the S3 client (default: the AWS default chain - AWS_REGION, the profile, the instance - else us-east-1).")
+    String awsRegion;
+
+    @Option(names = "--s3-path-style", description = "Address buckets as ENDPOINT/BUCKET/KEY, as most S3-compatible servers need.")
+    boolean s3PathStyle;
+
+    @Option(names = "--gcs-endpoint", paramLabel = "URL", description = "A server speaking the Cloud Storage JSON API for gs:// inputs (an emulator, a Private Service Connect endpoint).")
+    URI gcsEndpoint;
+
+    ObjectStorage toObjectStorage() {
+      return new ObjectStorage(s3Endpoint, awsRegion, s3PathStyle, gcsEndpoint);
+    }
+  }
+
   @Command(name = "backfill", mixinStandardHelpOptions = true,
-      description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json).")
+      description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json)."
+          + " Inputs are local paths, s3:// or gs:// globs; S3 credentials come from the AWS default chain"
+          + " (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, a container or instance role), GCS credentials"
+          + " are Application Default Credentials (gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS,"
+          + " a VM's service account).")
   static final class Backfill implements Callable<Integer> {
-    @Option(names = "--input", required = true, description = "Audit-log file or glob (.gz read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
+    @Option(names = "--input", required = true, description = "Audit-log file or glob: a local path, s3://BUCKET/KEY or gs://BUCKET/OBJECT, * and ** allowed (gzip read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
     List<String> inputs;
 
     @Option(names = "--output", required = true, description = "Output directory.")
@@ -114,9 +139,12 @@ public final class Kelemetry implements Runnable {
     @CommandLine.Mixin
     RunOptions run = new RunOptions();
 
+    @CommandLine.Mixin
+    ObjectStorageOptions storage = new ObjectStorageOptions();
+
     @Override
     public Integer call() throws Exception {
-      TracingConfig config = config(inputs, output, run);
+      TracingConfig config = config(inputs, output, run).withObjectStorage(storage.toObjectStorage());
       if (clusterFromPath != null) {
         config = config.withClusterFromPath(Pattern.compile(clusterFromPath));
       }
@@ -311,25 +339,25 @@ public final class Kelemetry implements Runnable {
   static final class Backfills {
     private Backfills() {}
 
-    /** Returns null (after saying why) when an input matches no file. */
+    /** Returns null (after saying why in one line) when an input matches no file or cannot be read. */
     static RunSummary run(TracingConfig config, String runner, boolean print) throws IOException {
       PipelineOptions options = Runners.options(runner);
+      config.objectStorage().configure(options, config.inputs().stream().map(InputSpec::glob).toList());
+      // The runner registers the filesystems from these options on each worker; this registers them here, for the
+      // check of the inputs below.
       FileSystems.setDefaultPipelineOptions(options);
-      long files = 0;
-      long bytes = 0;
-      for (InputSpec input : config.inputs()) {
-        MatchResult match = FileSystems.match(input.glob());
-        if (match.status() != MatchResult.Status.OK || match.metadata().isEmpty()) {
-          System.err.println("kelemetry: no file matches --input " + input.glob());
-          return null;
-        }
-        files += match.metadata().size();
-        bytes += match.metadata().stream().mapToLong(MatchResult.Metadata::sizeBytes).sum();
+      InputFiles.Matched matched;
+      try {
+        matched = InputFiles.match(config.inputs());
+      } catch (InputFiles.UnusableInput e) {
+        System.err.println("kelemetry: " + e.getMessage());
+        return null;
       }
       Path out = Path.of(config.output());
       clearPreviousOutput(out);
       if (print) {
-        System.out.printf("backfill: %d file(s), %,d MB, cluster '%s', %s windows, runner %s -> %s%n", files, bytes >> 20,
+        System.out.printf("backfill: %d file(s), %,d MB, cluster '%s', %s windows, runner %s -> %s%n", matched.files(),
+            matched.bytes() >> 20,
             config.cluster(), config.window().toPeriod(), runner, out);
       }
       Pipeline pipeline = Pipeline.create(options);

@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ObjectStorage;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.joda.time.Duration;
@@ -14,6 +15,7 @@ import org.joda.time.Duration;
  * @param stateTtl how long object state and owner links live after an object's last request (event time)
  * @param redactPaths extra {@code [resource:]path} to redact, beyond Secret values
  * @param clusterFromPath a regex whose first group in a file's path is its cluster (inputs without {@code @CLUSTER}), or null
+ * @param objectStorage where {@code s3://} and {@code gs://} inputs are read from
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -23,7 +25,8 @@ public record TracingConfig(
     int maxOwnerDepth,
     Duration stateTtl,
     List<String> redactPaths,
-    Pattern clusterFromPath) {
+    Pattern clusterFromPath,
+    ObjectStorage objectStorage) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
@@ -34,30 +37,35 @@ public record TracingConfig(
   }
 
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
-    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of(), null);
+    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of(), null,
+        ObjectStorage.defaults());
   }
 
   public TracingConfig withCluster(String c) {
-    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, objectStorage);
   }
 
   public TracingConfig withWindow(Duration w) {
-    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, objectStorage);
   }
 
   public TracingConfig withMaxOwnerDepth(int d) {
-    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath, objectStorage);
   }
 
   public TracingConfig withStateTtl(Duration ttl) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath, objectStorage);
   }
 
   public TracingConfig withRedactPaths(List<String> paths) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath, objectStorage);
   }
 
   public TracingConfig withClusterFromPath(Pattern pattern) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern);
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern, objectStorage);
+  }
+
+  public TracingConfig withObjectStorage(ObjectStorage storage) {
+    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, storage);
   }
 }
