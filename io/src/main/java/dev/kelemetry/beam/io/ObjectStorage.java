@@ -27,7 +27,8 @@ import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
  * @param s3PathStyle address buckets as {@code endpoint/bucket/key} rather than {@code bucket.endpoint/key}, as most
  *     S3-compatible servers need
  * @param gcsEndpoint a server speaking the Cloud Storage JSON API in place of {@code storage.googleapis.com} (an
- *     emulator, a Private Service Connect endpoint), or null
+ *     emulator, a Private Service Connect endpoint): its address, to which {@code /storage/v1/} is added, or the API's
+ *     whole base URL; or null
  */
 public record ObjectStorage(URI s3Endpoint, String awsRegion, boolean s3PathStyle, URI gcsEndpoint)
     implements Serializable {
@@ -78,7 +79,10 @@ public record ObjectStorage(URI s3Endpoint, String awsRegion, boolean s3PathStyl
     s3.setS3ClientFactoryClass(ObjectStorageS3ClientBuilderFactory.class);
     s3.as(ObjectStorageS3ClientBuilderFactory.Options.class).setS3PathStyle(s3PathStyle);
     if (gcsEndpoint != null) {
-      options.as(GcsOptions.class).setGcsEndpoint(gcsEndpoint.toString());
+      // Beam takes the JSON API's whole base URL; a server's bare address gets the API's path, as its clients add.
+      String path = gcsEndpoint.getPath();
+      options.as(GcsOptions.class).setGcsEndpoint(path == null || path.isEmpty() || path.equals("/")
+          ? gcsEndpoint.resolve("/storage/v1/").toString() : gcsEndpoint.toString());
     }
   }
 

@@ -44,7 +44,7 @@ public class ObjectStorageTest {
     S3Options s3 = worker.as(S3Options.class);
     assertThat(s3.getS3ClientFactoryClass(), equalTo(ObjectStorageS3ClientBuilderFactory.class));
     assertThat(s3.as(ObjectStorageS3ClientBuilderFactory.Options.class).getS3PathStyle(), equalTo(true));
-    assertThat(worker.as(GcsOptions.class).getGcsEndpoint(), equalTo("http://127.0.0.1:4443"));
+    assertThat(worker.as(GcsOptions.class).getGcsEndpoint(), equalTo("http://127.0.0.1:4443/storage/v1/"));
     // the client Beam's S3 filesystem builds on the worker, through the factory named in the options
     try (S3Client client = new ObjectStorageS3ClientBuilderFactory().createBuilder(s3).build()) {
       assertThat(client.serviceClientConfiguration().region(), equalTo(Region.EU_WEST_3));
@@ -85,6 +85,14 @@ public class ObjectStorageTest {
     assertThat(ObjectStorage.scheme("/var/log/kube-audit/*.log"), equalTo("file"));
     assertThat(ObjectStorage.scheme("logs/audit@2024.log"), equalTo("file"));
     assertThat(ObjectStorage.scheme("wasbs://logs@account.blob.core.windows.net/x"), equalTo("wasbs"));
+  }
+
+  @Test
+  public void aGcsEndpointWithAPathIsTakenAsTheApisBaseUrl() {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    new ObjectStorage(null, null, false, URI.create("https://storage-gcs.p.googleapis.com/storage/v1/"))
+        .configure(options, List.of("gs://b/*.json"));
+    assertThat(options.as(GcsOptions.class).getGcsEndpoint(), equalTo("https://storage-gcs.p.googleapis.com/storage/v1/"));
   }
 
   @Test

@@ -66,6 +66,10 @@ public final class Kelemetry implements Runnable {
     // KafkaIO reports lineage and backlog outside a bundle, where Beam has no metrics container: an ERROR with a
     // stack trace that changes nothing (the counters of the run are complete).
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.metrics.MetricsEnvironment", "off");
+    // Without Application Default Credentials (an emulator, a public bucket, or credentials still to be set up) Beam
+    // warns with a stack trace on every worker; a refusal that follows is reported once, naming where credentials
+    // come from (InputFiles).
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.extensions.gcp.auth.GcpCredentialFactory", "error");
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");

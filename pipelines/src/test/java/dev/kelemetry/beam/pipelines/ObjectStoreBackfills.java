@@ -1,5 +1,8 @@
 package dev.kelemetry.beam.pipelines;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -81,6 +84,18 @@ final class ObjectStoreBackfills implements AutoCloseable {
   record Run(int code, String stderr, Path output) {
     List<SpanRow> spans() throws IOException {
       return SpanFiles.read(output);
+    }
+
+    /**
+     * The one line a run that failed before it started printed, checked: exit code 2, one {@code kelemetry:} line, no
+     * stack trace. (Other lines may be log lines of an earlier run's Flink cluster still shutting down in this JVM.)
+     */
+    String failure() {
+      assertThat(stderr, code, equalTo(2));
+      List<String> ours = stderr.lines().filter(l -> l.startsWith("kelemetry: ")).toList();
+      assertThat(stderr, ours.size(), equalTo(1));
+      assertThat("no stack trace: " + stderr, stderr.lines().noneMatch(l -> l.startsWith("\tat ")), equalTo(true));
+      return ours.get(0);
     }
 
     /** {@code summary.json}, the run's counters. */
