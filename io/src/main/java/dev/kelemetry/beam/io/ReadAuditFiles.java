@@ -38,8 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads audit-log files (local paths or globs; {@code .gz} and other compressions by extension) into raw records with
- * their file and line. A file whose first line is a whole JSON value is read as JSON lines, one record per line; any
+ * Reads audit-log files (local, {@code s3://} or {@code gs://} paths or globs; compression by extension, and gzip also
+ * without one) into raw records with their file and line. A file whose first line is a whole JSON value is read as JSON lines, one record per line; any
  * other file (pretty-printed JSON, an {@code EventList} document, YAML with {@code ---} separators) is one document
  * for the parser. A file that cannot be read becomes a dead letter naming the file and the line where reading stopped.
  *
@@ -146,7 +146,11 @@ public final class ReadAuditFiles extends PTransform<PBegin, PCollectionTuple> {
       // (or dead-lettered) on its own.
       CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-      try (Reader reader = Channels.newReader(file.open(), utf8, -1);
+      // A name without a compression extension may still hold gzip: Firehose writes its objects without one, and so
+      // do tools that rotate logs by number. Beam's gzip reader looks at the first two bytes and passes anything that
+      // is not gzip through unchanged, so such files are read either way.
+      try (Reader reader = Channels.newReader(
+              compressed ? file.open() : Compression.GZIP.readDecompressed(file.open()), utf8, -1);
           BufferedReader lines = new BufferedReader(reader, 1 << 16)) {
         String first = null;
         long firstLine = 0;

@@ -93,6 +93,39 @@ public class ReadAuditFilesTest {
     pipeline.run();
   }
 
+  /**
+   * Firehose names its S3 objects without an extension and writes each delivered batch as its own gzip member, one
+   * after another in the object: every member is read.
+   */
+  @Test
+  public void gzipWithoutAnExtensionIsReadToo() throws Exception {
+    Path f = tmp.getRoot().toPath().resolve("eks-audit-1-2026-01-01-00-00-00-4f1c");
+    try (OutputStream out = Files.newOutputStream(f)) {
+      for (String line : List.of(LINE_1, LINE_3)) {
+        try (OutputStream member = new GZIPOutputStream(new NonClosing(out))) {
+          member.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+      }
+    }
+    PCollectionTuple out = pipeline.apply(ReadAuditFiles.from(List.of(new InputSpec(f.toString(), ""))));
+    PAssert.that(out.get(ReadAuditFiles.RECORDS)).containsInAnyOrder(
+        new RawRecord(f.toString(), 1, LINE_1, ""), new RawRecord(f.toString(), 2, LINE_3, ""));
+    PAssert.that(out.get(ReadAuditFiles.DEAD_LETTERS)).empty();
+    pipeline.run();
+  }
+
+  /** Lets a gzip member finish without closing the file it is written into. */
+  private static final class NonClosing extends java.io.FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      flush();
+    }
+  }
+
   @Test
   public void prettyPrintedAndYamlDocumentsStayWholeForTheParser() throws Exception {
     Path json = tmp.newFile("eventlist.json").toPath();

@@ -1,7 +1,9 @@
 package dev.kelemetry.beam.pipelines;
 
+import dev.kelemetry.beam.io.InputFiles;
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
+import dev.kelemetry.beam.io.ObjectStorage;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.plugins.Linker;
 import dev.kelemetry.beam.plugins.Plugins;
@@ -10,6 +12,7 @@ import dev.kelemetry.beam.schemas.SpanRow;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +30,6 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.joda.time.Duration;
 import picocli.CommandLine;
@@ -72,6 +74,10 @@ public final class Kelemetry implements Runnable {
     // KafkaIO reports lineage and backlog outside a bundle, where Beam has no metrics container: an ERROR with a
     // stack trace that changes nothing (the counters of the run are complete).
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.metrics.MetricsEnvironment", "off");
+    // Without Application Default Credentials (an emulator, a public bucket, or credentials still to be set up) Beam
+    // warns with a stack trace on every worker; a refusal that follows is reported once, naming where credentials
+    // come from (InputFiles).
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.extensions.gcp.auth.GcpCredentialFactory", "error");
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
@@ -164,10 +170,33 @@ public final class Kelemetry implements Runnable {
     }
   }
 
+  /** Where s3:// and gs:// inputs are read from; credentials are the providers' own default chains, never options. */
+  static final class ObjectStorageOptions {
+    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "An S3-compatible server for s3:// inputs (MinIO, s3proxy, Cloudflare R2, a VPC endpoint) instead of AWS S3.")
+    URI s3Endpoint;
+
+    @Option(names = "--aws-region", paramLabel = "REGION", description = "Region of the S3 client (default: the AWS default chain - AWS_REGION, the profile, the instance - else us-east-1).")
+    String awsRegion;
+
+    @Option(names = "--s3-path-style", description = "Address buckets as ENDPOINT/BUCKET/KEY, as most S3-compatible servers need.")
+    boolean s3PathStyle;
+
+    @Option(names = "--gcs-endpoint", paramLabel = "URL", description = "A server speaking the Cloud Storage JSON API for gs:// inputs (an emulator, a Private Service Connect endpoint).")
+    URI gcsEndpoint;
+
+    ObjectStorage toObjectStorage() {
+      return new ObjectStorage(s3Endpoint, awsRegion, s3PathStyle, gcsEndpoint);
+    }
+  }
+
   @Command(name = "backfill", mixinStandardHelpOptions = true,
-      description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json).")
+      description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json)."
+          + " Inputs are local paths, s3:// or gs:// globs; S3 credentials come from the AWS default chain"
+          + " (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, a container or instance role), GCS credentials"
+          + " are Application Default Credentials (gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS,"
+          + " a VM's service account).")
   static final class Backfill implements Callable<Integer> {
-    @Option(names = "--input", description = "Audit-log file or glob (.gz read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
+    @Option(names = "--input", description = "Audit-log file or glob: a local path, s3://BUCKET/KEY or gs://BUCKET/OBJECT, * and ** allowed (gzip read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
     List<String> inputs = new ArrayList<>();
 
     @Option(names = "--source", paramLabel = "NAME", description = "Also read this plugin source (repeatable); `kelemetry plugins` lists the sources on the classpath.")
@@ -185,13 +214,17 @@ public final class Kelemetry implements Runnable {
     @CommandLine.Mixin
     RunOptions run = new RunOptions();
 
+    @CommandLine.Mixin
+    ObjectStorageOptions storage = new ObjectStorageOptions();
+
     @Override
     public Integer call() throws Exception {
       if (inputs.isEmpty() && sources.isEmpty()) {
         throw new CommandLine.ParameterException(new CommandLine(this), "give at least one --input or --source");
       }
       TracingConfig config = config(inputs, output, run)
-          .withPlugins(new PluginConfig(sources, sourceOptions, run.disabledLinkers));
+          .withPlugins(new PluginConfig(sources, sourceOptions, run.disabledLinkers))
+          .withObjectStorage(storage.toObjectStorage());
       if (clusterFromPath != null) {
         config = config.withClusterFromPath(Pattern.compile(clusterFromPath));
       }
@@ -413,20 +446,19 @@ public final class Kelemetry implements Runnable {
   static final class Backfills {
     private Backfills() {}
 
-    /** Returns null (after saying why) when an input matches no file. */
+    /** Returns null (after saying why in one line) when an input matches no file or cannot be read. */
     static RunSummary run(TracingConfig config, String runner, boolean print) throws IOException {
       PipelineOptions options = Runners.options(runner);
+      config.objectStorage().configure(options, config.inputs().stream().map(InputSpec::glob).toList());
+      // The runner registers the filesystems from these options on each worker; this registers them here, for the
+      // check of the inputs below.
       FileSystems.setDefaultPipelineOptions(options);
-      long files = 0;
-      long bytes = 0;
-      for (InputSpec input : config.inputs()) {
-        MatchResult match = FileSystems.match(input.glob());
-        if (match.status() != MatchResult.Status.OK || match.metadata().isEmpty()) {
-          System.err.println("kelemetry: no file matches --input " + input.glob());
-          return null;
-        }
-        files += match.metadata().size();
-        bytes += match.metadata().stream().mapToLong(MatchResult.Metadata::sizeBytes).sum();
+      InputFiles.Matched matched;
+      try {
+        matched = InputFiles.match(config.inputs());
+      } catch (InputFiles.UnusableInput e) {
+        System.err.println("kelemetry: " + e.getMessage());
+        return null;
       }
       // The graph is built before anything is cleared: a bad option fails here and leaves the last output as it was.
       Pipeline pipeline = Pipeline.create(options);
@@ -435,8 +467,8 @@ public final class Kelemetry implements Runnable {
       clearPreviousOutput(out);
       if (print) {
         String sources = config.plugins().sources().isEmpty() ? "" : " + source " + String.join(", ", config.plugins().sources());
-        System.out.printf("backfill: %d file(s), %,d MB%s, cluster '%s', %s windows, runner %s -> %s%n", files,
-            bytes >> 20, sources, config.cluster(), config.window().toPeriod(), runner, out);
+        System.out.printf("backfill: %d file(s), %,d MB%s, cluster '%s', %s windows, runner %s -> %s%n", matched.files(),
+            matched.bytes() >> 20, sources, config.cluster(), config.window().toPeriod(), runner, out);
       }
       long startedAt = System.nanoTime();
       PipelineResult result = pipeline.run();

@@ -87,6 +87,9 @@ final class Streams {
       // job never ends; this lets it finish once the source has been idle this long.
       options.setShutdownSourcesAfterIdleMs(2000L);
     }
+    // A stream reads no files, but the runner registers every filesystem, S3's included: this settles its region
+    // without asking the AWS default chain (see ObjectStorage#configure).
+    config.objectStorage().configure(options, List.of());
     if (print) {
       System.out.printf("stream: %s from %s as group '%s', %s windows, watermark %s behind the newest record"
               + " (+ %s allowed lateness) -> %s%n",

@@ -1,13 +1,15 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ObjectStorage;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.joda.time.Duration;
 
 /**
- * Everything a backfill needs, parsed and checked once by the command line and handed to the graph as typed values.
+ * Everything a run needs, parsed and checked once by the command line and handed to the graph as typed values.
  *
  * @param cluster the cluster of records whose input names none
  * @param window trace window: one trace per root object per window (epoch-aligned)
@@ -15,6 +17,7 @@ import org.joda.time.Duration;
  * @param stateTtl how long object state and owner links live after an object's last request (event time)
  * @param redactPaths extra {@code [resource:]path} to redact, beyond Secret values
  * @param clusterFromPath a regex whose first group in a file's path is its cluster (inputs without {@code @CLUSTER}), or null
+ * @param objectStorage where {@code s3://} and {@code gs://} inputs are read from
  * @param plugins custom sources and the linkers switched off
  * @param otlp where spans are also exported over OTLP, or null
  */
@@ -27,12 +30,14 @@ public record TracingConfig(
     Duration stateTtl,
     List<String> redactPaths,
     Pattern clusterFromPath,
+    ObjectStorage objectStorage,
     PluginConfig plugins,
     OtlpOptions otlp) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
     redactPaths = List.copyOf(redactPaths);
+    objectStorage = objectStorage == null ? ObjectStorage.defaults() : objectStorage;
     plugins = plugins == null ? PluginConfig.NONE : plugins;
     if (window.getMillis() <= 0 || Duration.standardDays(1).getMillis() % window.getMillis() != 0) {
       throw new IllegalArgumentException("--window must divide a day evenly (e.g. 5m, 30m, 1h), got " + window);
@@ -40,41 +45,79 @@ public record TracingConfig(
   }
 
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
-    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24), List.of(), null,
-        PluginConfig.NONE, null);
+    return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24),
+        List.of(), null, ObjectStorage.defaults(), PluginConfig.NONE, null);
   }
 
   public TracingConfig withCluster(String c) {
-    return new TracingConfig(inputs, output, c, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins, otlp);
+    return with(b -> b.cluster = c);
   }
 
   public TracingConfig withWindow(Duration w) {
-    return new TracingConfig(inputs, output, cluster, w, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, plugins, otlp);
+    return with(b -> b.window = w);
   }
 
   public TracingConfig withMaxOwnerDepth(int d) {
-    return new TracingConfig(inputs, output, cluster, window, d, stateTtl, redactPaths, clusterFromPath, plugins, otlp);
+    return with(b -> b.maxOwnerDepth = d);
   }
 
   public TracingConfig withStateTtl(Duration ttl) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, ttl, redactPaths, clusterFromPath, plugins, otlp);
+    return with(b -> b.stateTtl = ttl);
   }
 
   public TracingConfig withRedactPaths(List<String> paths) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, paths, clusterFromPath, plugins, otlp);
+    return with(b -> b.redactPaths = paths);
   }
 
   public TracingConfig withClusterFromPath(Pattern pattern) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, pattern, plugins, otlp);
+    return with(b -> b.clusterFromPath = pattern);
+  }
+
+  public TracingConfig withObjectStorage(ObjectStorage storage) {
+    return with(b -> b.objectStorage = storage);
   }
 
   public TracingConfig withPlugins(PluginConfig p) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath, p,
-        otlp);
+    return with(b -> b.plugins = p);
   }
 
   public TracingConfig withOtlp(OtlpOptions o) {
-    return new TracingConfig(inputs, output, cluster, window, maxOwnerDepth, stateTtl, redactPaths, clusterFromPath,
-        plugins, o);
+    return with(b -> b.otlp = o);
+  }
+
+  /** A copy with some fields changed: one place that lists every field, so a new field is one line per method. */
+  private TracingConfig with(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return new TracingConfig(f.inputs, f.output, f.cluster, f.window, f.maxOwnerDepth, f.stateTtl, f.redactPaths,
+        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp);
+  }
+
+  private static final class Fields {
+    List<InputSpec> inputs;
+    String output;
+    String cluster;
+    Duration window;
+    int maxOwnerDepth;
+    Duration stateTtl;
+    List<String> redactPaths;
+    Pattern clusterFromPath;
+    ObjectStorage objectStorage;
+    PluginConfig plugins;
+    OtlpOptions otlp;
+
+    Fields(TracingConfig c) {
+      inputs = c.inputs;
+      output = c.output;
+      cluster = c.cluster;
+      window = c.window;
+      maxOwnerDepth = c.maxOwnerDepth;
+      stateTtl = c.stateTtl;
+      redactPaths = c.redactPaths;
+      clusterFromPath = c.clusterFromPath;
+      objectStorage = c.objectStorage;
+      plugins = c.plugins;
+      otlp = c.otlp;
+    }
   }
 }

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.Assert.assertThrows;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ObjectStorage;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import org.joda.time.Duration;
@@ -17,7 +19,23 @@ public class CommandLineTest {
   private static TracingConfig config(String... args) {
     Kelemetry.Backfill backfill = new Kelemetry.Backfill();
     new CommandLine(backfill).parseArgs(args);
-    return Kelemetry.config(backfill.inputs, backfill.output, backfill.run);
+    return Kelemetry.config(backfill.inputs, backfill.output, backfill.run)
+        .withObjectStorage(backfill.storage.toObjectStorage());
+  }
+
+  @Test
+  public void objectStorageDefaultsToAwsAndGoogleThemselves() {
+    assertThat(config("--input", "s3://b/*.gz", "--output", "o").objectStorage(), equalTo(ObjectStorage.defaults()));
+  }
+
+  @Test
+  public void anS3CompatibleServerIsAnEndpointARegionAndPathStyle() {
+    TracingConfig c = config("--input", "s3://audit/clusters/a/*.log.gz", "--output", "o",
+        "--s3-endpoint", "http://127.0.0.1:9000", "--aws-region", "eu-west-1", "--s3-path-style",
+        "--gcs-endpoint", "http://127.0.0.1:4443");
+    assertThat(c.objectStorage(), equalTo(new ObjectStorage(URI.create("http://127.0.0.1:9000"), "eu-west-1", true,
+        URI.create("http://127.0.0.1:4443"))));
+    assertThat(c.inputs(), equalTo(List.of(new InputSpec("s3://audit/clusters/a/*.log.gz", ""))));
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.greaterThan;
 
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
-import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.testing.kafka.KafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -54,13 +52,7 @@ public class StreamCommandIT {
 
   /** Span rows as JSON without the attribute that names where the record was read. */
   static List<String> comparable(List<SpanRow> spans) {
-    return spans.stream().map(s -> {
-      Map<String, Object> attributes = new TreeMap<>(s.attributes());
-      attributes.remove("kelemetry.source");
-      return Rows.toJson(new SpanRow(s.traceId(), s.spanId(), s.parentSpanId(), s.kind(), s.name(), s.startTime(),
-          s.endTime(), s.status(), s.cluster(), s.apiGroup(), s.resource(), s.namespace(), s.objectName(), s.uid(),
-          s.windowStart(), attributes, s.events()));
-    }).sorted().toList();
+    return SpanComparison.withoutSource(spans);
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.kelemetry.beam.testing.kafka;
 
-import java.io.IOException;
-import java.io.InputStream;
+import dev.kelemetry.beam.testing.ParentWatchdog;
 
 /**
  * Entry point of the broker's child JVM: starts {@code kafka.Kafka} and ends the JVM as soon as its standard input
@@ -12,23 +11,7 @@ public final class BrokerMain {
   private BrokerMain() {}
 
   public static void main(String[] args) throws Exception {
-    watchParent(System.in);
+    ParentWatchdog.start(System.in);
     Class.forName("kafka.Kafka").getMethod("main", String[].class).invoke(null, (Object) args);
-  }
-
-  /** Also used for any other child JVM a test starts: halt when the parent goes away. */
-  public static void watchParent(InputStream parentPipe) {
-    Thread watchdog = new Thread(() -> {
-      try {
-        while (parentPipe.read() >= 0) {
-          // the parent writes nothing; any byte is ignored
-        }
-      } catch (IOException e) {
-        // a broken pipe means the same as end of file
-      }
-      Runtime.getRuntime().halt(3);
-    }, "parent-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
   }
 }
