@@ -3,24 +3,20 @@ package dev.kelemetry.beam.testing.otlp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.BufferedReader;
-import java.io.File;
+import dev.kelemetry.beam.testing.ChildJvmServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.junit.rules.ExternalResource;
 
 /**
  * An OTLP trace receiver for integration tests: gRPC and HTTP/protobuf endpoints on loopback, served by a child JVM
@@ -32,7 +28,7 @@ import org.junit.rules.ExternalResource;
  * ... --otlp-endpoint OTLP.grpcEndpoint() ... OTLP.spans() ...
  * }</pre>
  */
-public final class OtlpReceiver extends ExternalResource {
+public final class OtlpReceiver extends ChildJvmServer {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   /** One span as received, ids in hex, attribute values as OTLP's AnyValue turned into Java values. */
@@ -42,92 +38,71 @@ public final class OtlpReceiver extends ExternalResource {
 
   public record ReceivedEvent(long timeNanos, String name, Map<String, Object> attributes) {}
 
-  private Path dir;
-  private Process process;
-  private int grpcPort;
   private int httpPort;
 
+  public OtlpReceiver() {
+    super("otlp-receiver", Duration.ofSeconds(60));
+  }
+
+  /** gRPC listens on the port the base class chose; HTTP on a second free one. */
   @Override
-  protected void before() throws Throwable {
-    start();
+  protected Process launch(int grpcPort, int attempt) throws IOException {
+    httpPort = freePort();
+    return launchJvm(classpath(OtlpReceiver.class, "receiver.classpath"), List.of("-Xmx256m", "-XX:+UseSerialGC"),
+        logName(), ReceiverMain.class.getName(), directory().toString(), String.valueOf(grpcPort),
+        String.valueOf(httpPort));
   }
 
   @Override
-  protected void after() {
-    stop();
-  }
-
-  public void start() throws IOException, InterruptedException {
-    dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "otlp-receiver-");
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-cp", classpath(), ReceiverMain.class.getName(), dir.toString());
-    process = new ProcessBuilder(command).redirectError(dir.resolve("receiver.log").toFile()).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (IOException e) {
-        return null;
+  protected void probe(int grpcPort) throws IOException {
+    for (int port : new int[] {grpcPort, httpPort}) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
       }
-    });
-    String line;
-    try {
-      line = ready.get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      line = null;
     }
-    if (line == null || !line.startsWith("READY ")) {
-      String log = Files.exists(dir.resolve("receiver.log")) ? Files.readString(dir.resolve("receiver.log")) : "";
-      stop();
-      throw new IOException("the OTLP receiver did not start: " + line + "\n" + log);
-    }
-    String[] ports = line.split(" ");
-    grpcPort = Integer.parseInt(ports[1]);
-    httpPort = Integer.parseInt(ports[2]);
   }
 
-  public void stop() {
-    if (process != null) {
-      process.destroyForcibly();
-      process = null;
-    }
+  @Override
+  protected String logName() {
+    return "receiver.log";
   }
 
   public String grpcEndpoint() {
-    return "http://127.0.0.1:" + grpcPort;
+    return "http://127.0.0.1:" + port();
   }
 
   /** The base URL; exporters add {@code /v1/traces}. */
   public String httpEndpoint() {
+    port(); // running
     return "http://127.0.0.1:" + httpPort;
   }
 
   /** Refuse every request (UNAVAILABLE / 503) from now on, or accept them again. */
   public void refuse(boolean on) throws IOException {
-    Files.writeString(dir.resolve("mode"), on ? "unavailable" : "ok");
+    Files.writeString(directory().resolve("mode"), on ? "unavailable" : "ok");
   }
 
   /** Forgets what was received and refused so far. */
   public void reset() throws IOException {
-    Files.deleteIfExists(dir.resolve("received.jsonl"));
-    Files.deleteIfExists(dir.resolve("refused.log"));
+    Files.deleteIfExists(directory().resolve("received.jsonl"));
+    Files.deleteIfExists(directory().resolve("refused.log"));
     refuse(false);
   }
 
   public long refusedRequests() throws IOException {
-    Path log = dir.resolve("refused.log");
+    Path log = directory().resolve("refused.log");
     return Files.exists(log) ? Files.readAllLines(log).size() : 0;
   }
 
   public long acceptedRequests() throws IOException {
-    Path log = dir.resolve("received.jsonl");
+    Path log = directory().resolve("received.jsonl");
     return Files.exists(log) ? Files.readAllLines(log).size() : 0;
   }
 
   /** Every span of every accepted request, in arrival order. */
   public List<ReceivedSpan> spans() throws IOException {
     List<ReceivedSpan> spans = new ArrayList<>();
-    Path log = dir.resolve("received.jsonl");
+    Path log = directory().resolve("received.jsonl");
     if (!Files.exists(log)) {
       return spans;
     }
@@ -189,15 +164,4 @@ public final class OtlpReceiver extends ExternalResource {
     return any.toString();
   }
 
-  private static String classpath() throws IOException {
-    try (InputStream in = OtlpReceiver.class.getResourceAsStream("receiver.classpath")) {
-      if (in == null) {
-        throw new IOException("receiver.classpath is missing: build the otlp-test-receiver module with Maven first");
-      }
-      Path self = Path.of(OtlpReceiver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return self + File.pathSeparator + new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-    } catch (URISyntaxException e) {
-      throw new IOException(e);
-    }
-  }
 }

@@ -3,6 +3,7 @@ package dev.kelemetry.beam.testing.otlp;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kelemetry.beam.testing.ParentWatchdog;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -11,7 +12,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,8 +23,8 @@ import java.nio.file.StandardOpenOption;
  * the official generated classes and appending it, as protobuf's JSON, to {@code received.jsonl} in its folder. The
  * file {@code mode} in the folder says how to answer: {@code ok} (or no file), or {@code unavailable} (gRPC
  * UNAVAILABLE, HTTP 503), read at every request so a test can switch it mid-run; every refusal adds a line to
- * {@code refused.log}. Prints {@code READY <grpcPort> <httpPort>} once both listen; exits when its standard input
- * closes (the test JVM is gone).
+ * {@code refused.log}. Arguments: the folder, the gRPC port, the HTTP port. Ends when the test JVM is gone
+ * ({@link ParentWatchdog}).
  */
 public final class ReceiverMain {
   private final Path dir;
@@ -34,21 +34,15 @@ public final class ReceiverMain {
   }
 
   public static void main(String[] args) throws Exception {
+    ParentWatchdog.start(System.in);
     ReceiverMain receiver = new ReceiverMain(Path.of(args[0]));
-    Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1])))
         .addService(receiver.grpcService()).build().start();
-    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2])), 0);
     http.createContext("/v1/traces", receiver::http);
     http.start();
-    System.out.println("READY " + grpc.getPort() + " " + http.getAddress().getPort());
-    System.out.flush();
-    InputStream stdin = System.in;
-    while (stdin.read() >= 0) {
-      // only end of input matters
-    }
-    http.stop(0);
-    grpc.shutdownNow();
-    System.exit(0);
+    System.out.println("listening: gRPC on " + grpc.getPort() + ", HTTP on " + http.getAddress().getPort());
+    grpc.awaitTermination();
   }
 
   private TraceServiceGrpc.TraceServiceImplBase grpcService() {
