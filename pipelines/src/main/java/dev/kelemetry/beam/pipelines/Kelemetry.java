@@ -2,6 +2,7 @@ package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputFiles;
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.bigquery.BigQueryTarget;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import dev.kelemetry.beam.io.ObjectStorage;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
@@ -117,6 +118,9 @@ public final class Kelemetry implements Runnable {
 
     @CommandLine.ArgGroup(exclusive = false, heading = "Export over OTLP (besides the output directory):%n")
     OtlpCli otlp;
+
+    @Option(names = "--bigquery-dataset", paramLabel = "PROJECT:DATASET", description = "Also write the spans and dead_letters tables there (created when absent, from schemas/); credentials are Application Default Credentials.")
+    String bigQueryDataset;
   }
 
   /** The OTLP exporter's options; all but the endpoint have defaults. */
@@ -383,7 +387,8 @@ public final class Kelemetry implements Runnable {
         .withStateTtl(parseDuration(run.stateTtl, "--state-ttl"))
         .withRedactPaths(run.redact)
         .withPlugins(new PluginConfig(List.of(), Map.of(), run.disabledLinkers))
-        .withOtlp(run.otlp == null ? null : run.otlp.options());
+        .withOtlp(run.otlp == null ? null : run.otlp.options())
+        .withBigQuery(run.bigQueryDataset == null ? null : BigQueryTarget.parse(run.bigQueryDataset));
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");

@@ -2,6 +2,7 @@ package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.ObjectStorage;
+import dev.kelemetry.beam.io.bigquery.BigQueryTarget;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import java.util.List;
 import java.util.function.Consumer;
@@ -20,6 +21,7 @@ import org.joda.time.Duration;
  * @param objectStorage where {@code s3://} and {@code gs://} inputs are read from
  * @param plugins custom sources and the linkers switched off
  * @param otlp where spans are also exported over OTLP, or null
+ * @param bigQuery the dataset that also gets the spans and dead letters tables, or null
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -32,7 +34,8 @@ public record TracingConfig(
     Pattern clusterFromPath,
     ObjectStorage objectStorage,
     PluginConfig plugins,
-    OtlpOptions otlp) {
+    OtlpOptions otlp,
+    BigQueryTarget bigQuery) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
@@ -46,7 +49,7 @@ public record TracingConfig(
 
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
     return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24),
-        List.of(), null, ObjectStorage.defaults(), PluginConfig.NONE, null);
+        List.of(), null, ObjectStorage.defaults(), PluginConfig.NONE, null, null);
   }
 
   public TracingConfig withCluster(String c) {
@@ -85,12 +88,16 @@ public record TracingConfig(
     return with(b -> b.otlp = o);
   }
 
+  public TracingConfig withBigQuery(BigQueryTarget t) {
+    return with(b -> b.bigQuery = t);
+  }
+
   /** A copy with some fields changed: one place that lists every field, so a new field is one line per method. */
   private TracingConfig with(Consumer<Fields> change) {
     Fields f = new Fields(this);
     change.accept(f);
     return new TracingConfig(f.inputs, f.output, f.cluster, f.window, f.maxOwnerDepth, f.stateTtl, f.redactPaths,
-        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp);
+        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp, f.bigQuery);
   }
 
   private static final class Fields {
@@ -105,6 +112,7 @@ public record TracingConfig(
     ObjectStorage objectStorage;
     PluginConfig plugins;
     OtlpOptions otlp;
+    BigQueryTarget bigQuery;
 
     Fields(TracingConfig c) {
       inputs = c.inputs;
@@ -118,6 +126,7 @@ public record TracingConfig(
       objectStorage = c.objectStorage;
       plugins = c.plugins;
       otlp = c.otlp;
+      bigQuery = c.bigQuery;
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.kelemetry.beam.pipelines;
 import dev.kelemetry.beam.io.ReadAuditFiles;
 import dev.kelemetry.beam.io.ReadKafkaRecords;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
+import dev.kelemetry.beam.io.bigquery.WriteBigQuery;
 import dev.kelemetry.beam.io.otlp.WriteOtlp;
 import dev.kelemetry.beam.plugins.SourceOutputs;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
@@ -90,11 +91,27 @@ public final class TracingPipeline {
     return new Outputs(spans, deadLetters);
   }
 
-  /** The graph plus its sinks: the local directory, and OTLP when an endpoint is set. */
+  /** The graph plus its sinks: the local directory, and OTLP and BigQuery when set. */
   public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config) {
-    Outputs out = exportOtlp(build(pipeline, config), config);
+    Outputs out = writeBigQuery(exportOtlp(build(pipeline, config), config), config, false);
     WriteLocalDirectory.rows(out.spans(), out.deadLetters())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
+  }
+
+  /**
+   * Writes the spans and dead letters tables, if a dataset is set: the same rows as the local directory. Span rows
+   * BigQuery refuses become dead letters, in both the table and the directory.
+   */
+  static Outputs writeBigQuery(Outputs out, TracingConfig config, boolean streaming) {
+    if (config.bigQuery() == null) {
+      return out;
+    }
+    PCollection<DeadLetterRow> refused = out.spans().apply("WriteBigQuerySpans",
+        WriteBigQuery.spans(config.bigQuery(), streaming));
+    PCollection<DeadLetterRow> deadLetters = PCollectionList.of(out.deadLetters()).and(refused)
+        .apply("WithBigQueryDeadLetters", Flatten.pCollections());
+    deadLetters.apply("WriteBigQueryDeadLetters", WriteBigQuery.deadLetters(config.bigQuery(), streaming));
+    return new Outputs(out.spans(), deadLetters);
   }
 
   /**
@@ -115,7 +132,8 @@ public final class TracingPipeline {
    * per trace window, written when the watermark passes the window's end.
    */
   public static void buildStreamWithLocalOutput(Pipeline pipeline, ReadKafkaRecords source, TracingConfig config) {
-    Outputs out = exportOtlp(traceRecords(pipeline.apply("ReadKafkaRecords", source), config), config);
+    Outputs out = writeBigQuery(exportOtlp(traceRecords(pipeline.apply("ReadKafkaRecords", source), config), config),
+        config, true);
     WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()))
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()).withWindowedFiles());
   }

@@ -31,4 +31,7 @@ public final class Counters {
   public static final String OTLP_EXPORTED = "otlp_spans_exported";
   public static final String OTLP_RETRIES = "otlp_export_retries";
   public static final String OTLP_FAILED = "otlp_spans_failed";
+  /** BigQuery: rows of the spans table it refused (dead letters), dead letters it refused (only counted). */
+  public static final String BIGQUERY_ROWS_REFUSED = "bigquery_rows_refused";
+  public static final String BIGQUERY_DEAD_LETTERS_REFUSED = "bigquery_dead_letters_refused";
 }

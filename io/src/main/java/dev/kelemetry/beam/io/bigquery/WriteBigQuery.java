@@ -1,0 +1,101 @@
+package dev.kelemetry.beam.io.bigquery;
+
+import com.google.api.services.bigquery.model.Clustering;
+import com.google.api.services.bigquery.model.TableRow;
+import com.google.api.services.bigquery.model.TimePartitioning;
+import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.Counters;
+import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import java.util.List;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
+import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+
+/**
+ * The BigQuery tables: {@code spans} and {@code dead_letters} in the target dataset, created when absent from the
+ * schemas in {@code schemas/}, day-partitioned, spans clustered by cluster, resource, namespace and object name.
+ * Written with the Storage Write API in its exactly-once mode, in batch and (committing every few seconds) in
+ * streaming. A row BigQuery refuses comes back as a dead letter with BigQuery's reason; a refused dead letter is
+ * counted ({@code bigquery_dead_letters_refused}) and logged by Beam, the end of that line.
+ */
+public final class WriteBigQuery {
+  private WriteBigQuery() {}
+
+  public static final String SPANS = "spans";
+  public static final String DEAD_LETTERS = "dead_letters";
+  /** How often a stream commits its rows: each commit is a visible step and a write-API call. */
+  static final Duration STREAMING_COMMIT = Duration.standardSeconds(5);
+
+  /** Writes span rows; yields a dead letter for every row BigQuery refused. */
+  public static PTransform<PCollection<SpanRow>, PCollection<DeadLetterRow>> spans(BigQueryTarget target, boolean streaming) {
+    return new PTransform<>() {
+      @Override
+      public PCollection<DeadLetterRow> expand(PCollection<SpanRow> spans) {
+        WriteResult result = spans.apply("WriteSpansTable", write(target, SPANS, TableRows::span, streaming)
+            .withTimePartitioning(new TimePartitioning().setType("DAY").setField("start_time"))
+            .withClustering(new Clustering().setFields(List.of("cluster", "resource", "namespace", "object_name"))));
+        return result.getFailedStorageApiInserts()
+            .apply("RefusedSpans", ParDo.of(new Refused(target.table(SPANS), Counters.BIGQUERY_ROWS_REFUSED)))
+            .setCoder(JsonCoder.of(DeadLetterRow.class));
+      }
+    };
+  }
+
+  /** Writes dead-letter rows; what BigQuery refuses of those is counted. */
+  public static PTransform<PCollection<DeadLetterRow>, PCollection<DeadLetterRow>> deadLetters(BigQueryTarget target,
+      boolean streaming) {
+    return new PTransform<>() {
+      @Override
+      public PCollection<DeadLetterRow> expand(PCollection<DeadLetterRow> rows) {
+        WriteResult result = rows.apply("WriteDeadLettersTable", write(target, DEAD_LETTERS, TableRows::deadLetter, streaming)
+            .withTimePartitioning(new TimePartitioning().setType("DAY")));
+        return result.getFailedStorageApiInserts()
+            .apply("RefusedDeadLetters", ParDo.of(new Refused(target.table(DEAD_LETTERS), Counters.BIGQUERY_DEAD_LETTERS_REFUSED)))
+            .setCoder(JsonCoder.of(DeadLetterRow.class));
+      }
+    };
+  }
+
+  private static <T> BigQueryIO.Write<T> write(BigQueryTarget target, String table, SerializableFunction<T, TableRow> format,
+      boolean streaming) {
+    BigQueryIO.Write<T> write = BigQueryIO.<T>write()
+        .to(target.table(table))
+        .withFormatFunction(format)
+        .withSchema(TableRows.schema(table))
+        .withMethod(BigQueryIO.Write.Method.STORAGE_WRITE_API)
+        .withCreateDisposition(BigQueryIO.Write.CreateDisposition.CREATE_IF_NEEDED)
+        .withWriteDisposition(BigQueryIO.Write.WriteDisposition.WRITE_APPEND);
+    if (streaming) {
+      write = write.withTriggeringFrequency(STREAMING_COMMIT).withAutoSharding();
+    }
+    return target.services() == null ? write : write.withTestServices(target.services());
+  }
+
+  /** A row BigQuery refused, as a dead letter naming the table and BigQuery's reason. */
+  static final class Refused extends DoFn<BigQueryStorageApiInsertError, DeadLetterRow> {
+    private final String table;
+    private final Counter refused;
+
+    Refused(String table, String counter) {
+      this.table = table;
+      this.refused = Metrics.counter(Counters.NAMESPACE, counter);
+    }
+
+    @ProcessElement
+    public void process(@Element BigQueryStorageApiInsertError error, OutputReceiver<DeadLetterRow> out) {
+      refused.inc();
+      String row = String.valueOf(error.getRow());
+      out.output(new DeadLetterRow("bigquery:" + table, 0, "WriteBigQuery", "refused by BigQuery: "
+          + error.getErrorMessage(), row, row.length()));
+    }
+  }
+}
