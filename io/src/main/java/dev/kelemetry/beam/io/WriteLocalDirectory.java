@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.io;
 
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import org.apache.beam.sdk.io.TextIO;
@@ -13,12 +14,13 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * The default sink: a local directory with {@code spans/} and {@code dead_letters/} as newline-delimited JSON, the same
+ * The default sink: a local directory with {@code spans/}, {@code dead_letters/} and {@code links/} as newline-delimited JSON, the same
  * fields as the BigQuery tables, so DuckDB ({@code read_json('out/spans/*.json')}) runs the same queries.
  */
 public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDone> {
   public static final TupleTag<SpanRow> SPANS = new TupleTag<>() {};
   public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
+  public static final TupleTag<LinkRow> LINKS = new TupleTag<>() {};
 
   private final String directory;
   private final boolean windowed;
@@ -47,8 +49,9 @@ public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDon
     return windowed ? write.withWindowedWrites().withNumShards(1) : write;
   }
 
-  public static PCollectionTuple rows(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters) {
-    return PCollectionTuple.of(SPANS, spans).and(DEAD_LETTERS, deadLetters);
+  public static PCollectionTuple rows(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters,
+      PCollection<LinkRow> links) {
+    return PCollectionTuple.of(SPANS, spans).and(DEAD_LETTERS, deadLetters).and(LINKS, links);
   }
 
   // Typed lambdas, not the method reference Rows::toJson twice: javac gives two serializable references to one method
@@ -61,6 +64,9 @@ public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDon
     rows.get(DEAD_LETTERS)
         .apply("DeadLettersAsJson", MapElements.into(TypeDescriptors.strings()).via((DeadLetterRow row) -> Rows.toJson(row)))
         .apply("WriteDeadLetters", text("dead_letters/dead_letters"));
+    rows.get(LINKS)
+        .apply("LinksAsJson", MapElements.into(TypeDescriptors.strings()).via((LinkRow row) -> Rows.toJson(row)))
+        .apply("WriteLinks", text("links/links"));
     return PDone.in(rows.getPipeline());
   }
 }

@@ -7,11 +7,13 @@ import dev.kelemetry.beam.io.bigquery.WriteBigQuery;
 import dev.kelemetry.beam.io.otlp.WriteOtlp;
 import dev.kelemetry.beam.plugins.SourceOutputs;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.BuildSpans;
 import dev.kelemetry.beam.transforms.Deduplicate;
 import dev.kelemetry.beam.transforms.KeyByObject;
+import dev.kelemetry.beam.transforms.LinkRows;
 import dev.kelemetry.beam.transforms.ParseRecords;
 import dev.kelemetry.beam.transforms.ResolveOwners;
 import dev.kelemetry.beam.transforms.TrackObjects;
@@ -32,7 +34,12 @@ public final class TracingPipeline {
   private TracingPipeline() {}
 
   /** What the graph produces, before any sink: so tests can assert on it. */
-  public record Outputs(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters) {}
+  public record Outputs(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters, PCollection<LinkRow> links) {
+
+    Outputs withDeadLetters(PCollection<DeadLetterRow> more, String name) {
+      return new Outputs(spans, PCollectionList.of(deadLetters).and(more).apply(name, Flatten.pCollections()), links);
+    }
+  }
 
   /** The whole graph of a backfill, read top to bottom. */
   public static Outputs build(Pipeline pipeline, TracingConfig config) {
@@ -88,13 +95,14 @@ public final class TracingPipeline {
         .and(parsed.get(ParseRecords.DEAD_LETTERS))
         .and(tracked.get(TrackObjects.DEAD_LETTERS))
         .apply("CollectDeadLetters", Flatten.pCollections());
-    return new Outputs(spans, deadLetters);
+    PCollection<LinkRow> links = tracked.get(TrackObjects.SIGHTINGS).apply("LinkRows", LinkRows.inWindowsOf(config.window()));
+    return new Outputs(spans, deadLetters, links);
   }
 
   /** The graph plus its sinks: the local directory, and OTLP and BigQuery when set. */
   public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config) {
     Outputs out = writeBigQuery(exportOtlp(build(pipeline, config), config), config, false);
-    WriteLocalDirectory.rows(out.spans(), out.deadLetters())
+    WriteLocalDirectory.rows(out.spans(), out.deadLetters(), out.links())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
   }
 
@@ -106,12 +114,14 @@ public final class TracingPipeline {
     if (config.bigQuery() == null) {
       return out;
     }
-    PCollection<DeadLetterRow> refused = out.spans().apply("WriteBigQuerySpans",
+    PCollection<DeadLetterRow> refusedSpans = out.spans().apply("WriteBigQuerySpans",
         WriteBigQuery.spans(config.bigQuery(), streaming));
-    PCollection<DeadLetterRow> deadLetters = PCollectionList.of(out.deadLetters()).and(refused)
-        .apply("WithBigQueryDeadLetters", Flatten.pCollections());
-    deadLetters.apply("WriteBigQueryDeadLetters", WriteBigQuery.deadLetters(config.bigQuery(), streaming));
-    return new Outputs(out.spans(), deadLetters);
+    PCollection<DeadLetterRow> refusedLinks = out.links().apply("WriteBigQueryLinks",
+        WriteBigQuery.links(config.bigQuery(), streaming));
+    Outputs all = out.withDeadLetters(PCollectionList.of(refusedSpans).and(refusedLinks)
+        .apply("RefusedByBigQuery", Flatten.pCollections()), "WithBigQueryDeadLetters");
+    all.deadLetters().apply("WriteBigQueryDeadLetters", WriteBigQuery.deadLetters(config.bigQuery(), streaming));
+    return all;
   }
 
   /**
@@ -122,9 +132,7 @@ public final class TracingPipeline {
     if (config.otlp() == null) {
       return out;
     }
-    PCollection<DeadLetterRow> failed = out.spans().apply("WriteOtlp", WriteOtlp.to(config.otlp()));
-    return new Outputs(out.spans(), PCollectionList.of(out.deadLetters()).and(failed)
-        .apply("WithOtlpDeadLetters", Flatten.pCollections()));
+    return out.withDeadLetters(out.spans().apply("WriteOtlp", WriteOtlp.to(config.otlp())), "WithOtlpDeadLetters");
   }
 
   /**
@@ -134,7 +142,8 @@ public final class TracingPipeline {
   public static void buildStreamWithLocalOutput(Pipeline pipeline, ReadKafkaRecords source, TracingConfig config) {
     Outputs out = writeBigQuery(exportOtlp(traceRecords(pipeline.apply("ReadKafkaRecords", source), config), config),
         config, true);
-    WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()))
+    WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()),
+            inOutputWindows(out.links(), config.window()))
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()).withWindowedFiles());
   }
 

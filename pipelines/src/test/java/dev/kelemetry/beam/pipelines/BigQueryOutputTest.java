@@ -14,6 +14,7 @@ import dev.kelemetry.beam.io.bigquery.BigQueryTarget;
 import dev.kelemetry.beam.io.bigquery.TableRows;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.Counters;
@@ -61,7 +62,7 @@ public class BigQueryOutputTest {
     datasets.createDataset(PROJECT, dataset, "", "", null);
   }
 
-  private record Run(RunSummary summary, List<SpanRow> spans, List<DeadLetterRow> deadLetters) {}
+  private record Run(RunSummary summary, List<SpanRow> spans, List<DeadLetterRow> deadLetters, Path output) {}
 
   private Run backfill(FakeDatasetService fake) throws Exception {
     Path log = tmp.newFile().toPath();
@@ -74,7 +75,7 @@ public class BigQueryOutputTest {
         .withServices(new FakeBigQueryServices().withDatasetService(fake).withJobService(new FakeJobService()));
     RunSummary summary = Kelemetry.Backfills.run(TracingConfig.defaults(List.of(new InputSpec(log.toString(), "")),
         out.toString()).withCluster("bq").withBigQuery(target), "direct", false);
-    return new Run(summary, SpanFiles.read(out), SpanFiles.readRows(out.resolve("dead_letters"), DeadLetterRow.class));
+    return new Run(summary, SpanFiles.read(out), SpanFiles.readRows(out.resolve("dead_letters"), DeadLetterRow.class), out);
   }
 
   /**
@@ -103,7 +104,7 @@ public class BigQueryOutputTest {
         throw new AssertionError(e);
       }
     }
-    if (key.endsWith("_time") || key.equals("window_start") || key.equals("time")) {
+    if (key.endsWith("_time") || key.endsWith("_seen") || key.equals("window_start") || key.equals("time")) {
       return timestamp(v.toString());
     }
     if (v instanceof List<?> list) {
@@ -137,6 +138,14 @@ public class BigQueryOutputTest {
     for (String id : local.keySet()) {
       assertThat(id, inTable.get(id), equalTo(local.get(id)));
     }
+
+    List<Map<String, Object>> linksInTable = datasets.getAllRows(PROJECT, dataset, "links").stream()
+        .map(BigQueryOutputTest::comparable).sorted(java.util.Comparator.comparing(Object::toString)).toList();
+    List<Map<String, Object>> localLinks = SpanFiles.readRows(run.output().resolve("links"), LinkRow.class).stream()
+        .map(TableRows::link).map(BigQueryOutputTest::comparable).sorted(java.util.Comparator.comparing(Object::toString))
+        .toList();
+    assertThat(localLinks.size(), greaterThan(10));
+    assertThat(linksInTable, equalTo(localLinks));
 
     List<TableRow> dead = datasets.getAllRows(PROJECT, dataset, "dead_letters");
     assertThat(dead, hasSize(run.deadLetters().size()));

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,6 +48,23 @@ public class CrossClusterTest {
   public void theParentLinkAnnotationPutsAMemberDeploymentUnderItsHubParent() throws Exception {
     List<SpanRow> linked = backfill("linked", bothClusters(), PluginConfig.NONE);
     assertThat(CrossClusterLogs.assertMemberTreeUnderHubParent(plain, linked), greaterThan(100));
+
+    // the links table has the edge, once per window the Deployment was active in, found by the annotation
+    List<LinkRow> links = SpanFiles.readRows(TMP.getRoot().toPath().resolve("linked/links"), LinkRow.class);
+    List<LinkRow> toHub = links.stream().filter(l -> l.targetCluster().equals(CrossClusterLogs.HUB)).toList();
+    long deploymentWindows = linked.stream().filter(s -> s.kind().equals(SpanRow.KIND_OBJECT)
+        && s.cluster().equals(CrossClusterLogs.MEMBER) && s.resource().equals("deployments") && !s.uid().isEmpty()).count();
+    assertThat(toHub.size(), equalTo((int) deploymentWindows));
+    for (LinkRow l : toHub) {
+      assertThat(l.role(), equalTo(LinkRow.PARENT));
+      assertThat(l.linker(), equalTo("parent-link-annotation"));
+      assertThat(l.target(), equalTo("hub:federateddeployments.types.kubefed.io/default/demo"));
+      assertThat(l.targetUid(), equalTo(CrossClusterLogs.PARENT_UID));
+      assertThat(l.firstSeen().compareTo(l.lastSeen()) <= 0, equalTo(true));
+    }
+    // and the owner-reference edges of the member's ReplicaSets and Pods
+    assertThat(links.stream().filter(l -> l.linker().equals("owner-references") && l.resource().equals("pods")).count(),
+        greaterThan(0L));
   }
 
   @Test

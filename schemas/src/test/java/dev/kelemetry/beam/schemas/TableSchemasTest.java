@@ -38,6 +38,11 @@ public class TableSchemasTest {
   }
 
   @Test
+  public void linkRowWritesTheFieldsOfTheLinksTable() throws Exception {
+    assertThat(jsonNames(LinkRow.class), equalTo(schemaNames("links")));
+  }
+
+  @Test
   public void rowsSerializeInSchemaOrderWithSortedAttributes() {
     SpanRow row = new SpanRow("t", "s", "", "object", "pods/a", "x", "y", "unset", "c", "", "pods", "ns", "a", "u", "w",
         new java.util.HashMap<>(java.util.Map.of("b", 1, "a", 2)), List.of());

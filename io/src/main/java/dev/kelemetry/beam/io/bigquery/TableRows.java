@@ -5,6 +5,7 @@ import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TableSchema;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -54,6 +55,14 @@ public final class TableRows {
         .set("resource", s.resource()).set("namespace", s.namespace()).set("object_name", s.objectName())
         .set("uid", s.uid()).set("window_start", s.windowStart()).set("attributes", json(s.attributes()))
         .set("events", events);
+  }
+
+  public static TableRow link(LinkRow l) {
+    return new TableRow().set("window_start", l.windowStart()).set("cluster", l.cluster()).set("api_group", l.apiGroup())
+        .set("resource", l.resource()).set("namespace", l.namespace()).set("object_name", l.objectName())
+        .set("uid", l.uid()).set("role", l.role()).set("linker", l.linker()).set("target", l.target())
+        .set("target_cluster", l.targetCluster()).set("target_uid", l.targetUid()).set("first_seen", l.firstSeen())
+        .set("last_seen", l.lastSeen());
   }
 
   public static TableRow deadLetter(DeadLetterRow d) {

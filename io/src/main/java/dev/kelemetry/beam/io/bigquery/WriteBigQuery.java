@@ -4,6 +4,7 @@ import com.google.api.services.bigquery.model.Clustering;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TimePartitioning;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.Counters;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
@@ -21,8 +22,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
 /**
- * The BigQuery tables: {@code spans} and {@code dead_letters} in the target dataset, created when absent from the
- * schemas in {@code schemas/}, day-partitioned, spans clustered by cluster, resource, namespace and object name.
+ * The BigQuery tables: {@code spans}, {@code links} and {@code dead_letters} in the target dataset, created when absent
+ * from the schemas in {@code schemas/}, day-partitioned, spans and links clustered by cluster, resource, namespace and
+ * object name.
  * Written with the Storage Write API in its exactly-once mode, in batch and (committing every few seconds) in
  * streaming. A row BigQuery refuses comes back as a dead letter with BigQuery's reason; a refused dead letter is
  * counted ({@code bigquery_dead_letters_refused}) and logged by Beam, the end of that line.
@@ -32,6 +34,7 @@ public final class WriteBigQuery {
 
   public static final String SPANS = "spans";
   public static final String DEAD_LETTERS = "dead_letters";
+  public static final String LINKS = "links";
   /** How often a stream commits its rows: each commit is a visible step and a write-API call. */
   static final Duration STREAMING_COMMIT = Duration.standardSeconds(5);
 
@@ -45,6 +48,21 @@ public final class WriteBigQuery {
             .withClustering(new Clustering().setFields(List.of("cluster", "resource", "namespace", "object_name"))));
         return result.getFailedStorageApiInserts()
             .apply("RefusedSpans", ParDo.of(new Refused(target.table(SPANS), Counters.BIGQUERY_ROWS_REFUSED)))
+            .setCoder(JsonCoder.of(DeadLetterRow.class));
+      }
+    };
+  }
+
+  /** Writes link rows; yields a dead letter for every row BigQuery refused. */
+  public static PTransform<PCollection<LinkRow>, PCollection<DeadLetterRow>> links(BigQueryTarget target, boolean streaming) {
+    return new PTransform<>() {
+      @Override
+      public PCollection<DeadLetterRow> expand(PCollection<LinkRow> links) {
+        WriteResult result = links.apply("WriteLinksTable", write(target, LINKS, TableRows::link, streaming)
+            .withTimePartitioning(new TimePartitioning().setType("DAY").setField("window_start"))
+            .withClustering(new Clustering().setFields(List.of("cluster", "resource", "namespace", "object_name"))));
+        return result.getFailedStorageApiInserts()
+            .apply("RefusedLinks", ParDo.of(new Refused(target.table(LINKS), Counters.BIGQUERY_ROWS_REFUSED)))
             .setCoder(JsonCoder.of(DeadLetterRow.class));
       }
     };

@@ -70,7 +70,7 @@ public final class ObjectLinks implements Serializable {
       }
       for (ObjectLink link : links == null ? List.<ObjectLink>of() : links) {
         if (link.role() == ObjectLink.Role.PARENT && parent == null) {
-          parent = OwnerRef.of(link);
+          parent = OwnerRef.of(link, linker.name());
         } else {
           related.computeIfAbsent(linker.name(), k -> new TreeSet<>()).add(link.describe(cluster));
         }

@@ -64,7 +64,8 @@ public class ObjectLinksTest {
   public void controllerOwnerReferenceIsTheParentInTheChildsNamespace() {
     JsonNode pod = json("{'kind':'Pod','metadata':{'name':'web-1','namespace':'prod','ownerReferences':["
         + "{'apiVersion':'apps/v1','kind':'ReplicaSet','name':'web-6d4f','uid':'rs-uid','controller':true}]}}");
-    assertThat(parentOf(pod), equalTo(new OwnerRef("rs-uid", "apps", "apps/v1", "ReplicaSet", "replicasets", "prod", "web-6d4f")));
+    assertThat(parentOf(pod), equalTo(new OwnerRef("rs-uid", "apps", "apps/v1", "ReplicaSet", "replicasets", "prod",
+        "web-6d4f", "", "owner-references")));
   }
 
   @Test
@@ -104,7 +105,8 @@ public class ObjectLinksTest {
   public void parentLinkAnnotationGivesTheParentInItsCluster() {
     JsonNode pod = withAnnotation("{\"cluster\":\"hub\",\"group\":\"apps\",\"version\":\"v1\",\"resource\":\"deployments\","
         + "\"namespace\":\"other\",\"name\":\"d\",\"uid\":\"d-uid\"}");
-    assertThat(parentOf(pod), equalTo(new OwnerRef("d-uid", "apps", "apps/v1", "", "deployments", "other", "d", "hub")));
+    assertThat(parentOf(pod), equalTo(new OwnerRef("d-uid", "apps", "apps/v1", "", "deployments", "other", "d", "hub",
+        "parent-link-annotation")));
     assertThat(parentOf(pod).clusterFrom("c1"), equalTo("hub"));
   }
 
