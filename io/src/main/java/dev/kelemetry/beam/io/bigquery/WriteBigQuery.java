@@ -40,29 +40,25 @@ public final class WriteBigQuery {
 
   /** Writes span rows; yields a dead letter for every row BigQuery refused. */
   public static PTransform<PCollection<SpanRow>, PCollection<DeadLetterRow>> spans(BigQueryTarget target, boolean streaming) {
-    return new PTransform<>() {
-      @Override
-      public PCollection<DeadLetterRow> expand(PCollection<SpanRow> spans) {
-        WriteResult result = spans.apply("WriteSpansTable", write(target, SPANS, TableRows::span, streaming)
-            .withTimePartitioning(new TimePartitioning().setType("DAY").setField("start_time"))
-            .withClustering(new Clustering().setFields(List.of("cluster", "resource", "namespace", "object_name"))));
-        return result.getFailedStorageApiInserts()
-            .apply("RefusedSpans", ParDo.of(new Refused(target.table(SPANS), Counters.BIGQUERY_ROWS_REFUSED)))
-            .setCoder(JsonCoder.of(DeadLetterRow.class));
-      }
-    };
+    return objectTable(target, SPANS, TableRows::span, "start_time", streaming);
   }
 
   /** Writes link rows; yields a dead letter for every row BigQuery refused. */
   public static PTransform<PCollection<LinkRow>, PCollection<DeadLetterRow>> links(BigQueryTarget target, boolean streaming) {
+    return objectTable(target, LINKS, TableRows::link, "window_start", streaming);
+  }
+
+  /** A table of rows about objects: day-partitioned on {@code timeField}, clustered as objects are searched. */
+  private static <T> PTransform<PCollection<T>, PCollection<DeadLetterRow>> objectTable(BigQueryTarget target, String table,
+      SerializableFunction<T, TableRow> format, String timeField, boolean streaming) {
     return new PTransform<>() {
       @Override
-      public PCollection<DeadLetterRow> expand(PCollection<LinkRow> links) {
-        WriteResult result = links.apply("WriteLinksTable", write(target, LINKS, TableRows::link, streaming)
-            .withTimePartitioning(new TimePartitioning().setType("DAY").setField("window_start"))
+      public PCollection<DeadLetterRow> expand(PCollection<T> rows) {
+        WriteResult result = rows.apply("Write " + table, write(target, table, format, streaming)
+            .withTimePartitioning(new TimePartitioning().setType("DAY").setField(timeField))
             .withClustering(new Clustering().setFields(List.of("cluster", "resource", "namespace", "object_name"))));
         return result.getFailedStorageApiInserts()
-            .apply("RefusedLinks", ParDo.of(new Refused(target.table(LINKS), Counters.BIGQUERY_ROWS_REFUSED)))
+            .apply("Refused " + table, ParDo.of(new Refused(target.table(table), Counters.BIGQUERY_ROWS_REFUSED)))
             .setCoder(JsonCoder.of(DeadLetterRow.class));
       }
     };
