@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ReadPubsubRecords;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.schemas.SpanRow;
 import java.io.BufferedWriter;
@@ -125,16 +126,22 @@ public final class Kelemetry implements Runnable {
   }
 
   @Command(name = "stream", mixinStandardHelpOptions = true,
-      description = "Trace audit logs, Kubernetes Events and object watches from Kafka, live, on the embedded Flink runner."
+      description = "Trace audit logs, Kubernetes Events and object watches live, from Kafka or from the Pub/Sub"
+          + " subscription of a GKE log sink, on the embedded Flink runner."
           + " Each message holds one record or a batch in any input format backfill reads. A window's spans are written"
           + " once, when the watermark passes its end; a record that arrives behind the watermark is a dead letter."
           + " Checkpoints go to <output>/.checkpoints: run the same command again to resume after a crash or Ctrl-C.")
   static final class StreamCommand implements Callable<Integer> {
-    @Option(names = "--kafka-bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port...].")
+    static final String DEFAULT_CONSUMER_GROUP = "kelemetry";
+
+    @Option(names = "--kafka-bootstrap", description = "Kafka bootstrap servers, host:port[,host:port...] (with --topic).")
     String bootstrap;
 
-    @Option(names = "--topic", required = true, description = "Topic to read; repeatable.")
-    List<String> topics;
+    @Option(names = "--topic", description = "Kafka topic to read; repeatable.")
+    List<String> topics = new ArrayList<>();
+
+    @Option(names = "--pubsub-subscription", paramLabel = "projects/P/subscriptions/S", description = "Read this Pub/Sub subscription instead of Kafka: each message one Cloud Logging LogEntry, as a log sink publishes it. Credentials: Application Default Credentials.")
+    String pubsubSubscription;
 
     @Option(names = "--cluster-from-topic", paramLabel = "REGEX", description = "Take the cluster name from the topic: the regex's first group, or its whole match (e.g. '^audit-(.+)$').")
     String clusterFromTopic;
@@ -145,19 +152,19 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--output", required = true, description = "Output directory (spans/, dead_letters/, .checkpoints/).")
     Path output;
 
-    @Option(names = "--consumer-group", defaultValue = "kelemetry", description = "Kafka consumer group; offsets are committed at each checkpoint (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--consumer-group", description = "Kafka consumer group; offsets are committed at each checkpoint (default: " + DEFAULT_CONSUMER_GROUP + ").")
     String consumerGroup;
 
-    @Option(names = "--watermark-delay", defaultValue = "1m", description = "How far behind the newest record of a partition a record may be and still be on time: clock skew between API servers, shipper batching (the webhook backend waits up to 30 s), slow requests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--watermark-delay", defaultValue = "1m", description = "How far behind the newest record of a partition (or of the subscription) a record may be and still be on time: clock skew between API servers, shipper batching (the webhook backend waits up to 30 s), slow requests, a log sink's latency (default: ${DEFAULT-VALUE}).")
     String watermarkDelay;
 
     @Option(names = "--allowed-lateness", defaultValue = "0s", description = "Extra time a window stays open for records behind the watermark; adds to the delay before a window is written (default: ${DEFAULT-VALUE}).")
     String allowedLateness;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "30s", description = "How often state and offsets are checkpointed; a restart repeats at most this much work (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-interval", defaultValue = "30s", description = "How often state and offsets are checkpointed (and Pub/Sub messages acknowledged); a restart repeats at most this much work (default: ${DEFAULT-VALUE}).")
     String checkpointInterval;
 
-    @Option(names = "--max-records", description = "Stop after this many messages (for tests and benchmarks); without it the stream runs until stopped.")
+    @Option(names = "--max-records", description = "Stop after this many Kafka messages (for tests and benchmarks); without it the stream runs until stopped.")
     Long maxRecords;
 
     @CommandLine.Mixin
@@ -171,17 +178,46 @@ public final class Kelemetry implements Runnable {
 
     /** The options as the stream's configuration, checked. */
     Streams.StreamConfig streamConfig() {
-      if (clusterFromTopic != null && clusterHeader != null) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "use one of --cluster-from-topic and --cluster-header");
+      boolean kafka = bootstrap != null || !topics.isEmpty();
+      if (kafka == (pubsubSubscription != null)) {
+        throw usage("read exactly one source: --kafka-bootstrap with --topic, or --pubsub-subscription");
       }
       if (!run.runner.equals("flink")) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "stream runs on the embedded Flink runner only (--runner flink)");
+        throw usage("stream runs on the embedded Flink runner only (--runner flink)");
+      }
+      Duration delay = parseDuration(watermarkDelay, "--watermark-delay", true);
+      Duration lateness = parseDuration(allowedLateness, "--allowed-lateness", true);
+      Duration interval = parseDuration(checkpointInterval, "--checkpoint-interval", false);
+      if (pubsubSubscription != null) {
+        // A log sink's entries name their cluster in resource.labels.cluster_name; --cluster is the fallback.
+        List<String> kafkaOnly = new ArrayList<>();
+        if (clusterFromTopic != null) kafkaOnly.add("--cluster-from-topic");
+        if (clusterHeader != null) kafkaOnly.add("--cluster-header");
+        if (consumerGroup != null) kafkaOnly.add("--consumer-group");
+        if (maxRecords != null) kafkaOnly.add("--max-records");
+        if (!kafkaOnly.isEmpty()) {
+          throw usage(String.join(", ", kafkaOnly) + " only apply to Kafka, not to --pubsub-subscription");
+        }
+        try {
+          ReadPubsubRecords.checkSubscription(pubsubSubscription);
+        } catch (IllegalArgumentException e) {
+          throw usage("--pubsub-subscription: " + e.getMessage());
+        }
+        return Streams.StreamConfig.pubsub(pubsubSubscription, delay, lateness, interval);
+      }
+      if (bootstrap == null || topics.isEmpty()) {
+        throw usage("Kafka needs both --kafka-bootstrap and at least one --topic");
+      }
+      if (clusterFromTopic != null && clusterHeader != null) {
+        throw usage("use one of --cluster-from-topic and --cluster-header");
       }
       return new Streams.StreamConfig(bootstrap, topics,
           new Streams.ClusterRule(run.cluster, clusterFromTopic == null ? null : Pattern.compile(clusterFromTopic), clusterHeader),
-          consumerGroup, parseDuration(watermarkDelay, "--watermark-delay", true),
-          parseDuration(allowedLateness, "--allowed-lateness", true),
-          parseDuration(checkpointInterval, "--checkpoint-interval", false), maxRecords);
+          consumerGroup == null ? DEFAULT_CONSUMER_GROUP : consumerGroup, delay, lateness, interval, maxRecords);
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+      return new CommandLine.ParameterException(new CommandLine(this), message);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.ReadAuditFiles;
-import dev.kelemetry.beam.io.ReadKafkaRecords;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -13,8 +12,10 @@ import dev.kelemetry.beam.transforms.ResolveOwners;
 import dev.kelemetry.beam.transforms.TrackObjects;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -68,11 +69,13 @@ public final class TracingPipeline {
   }
 
   /**
-   * The graph of a live stream, read top to bottom: Kafka in, the same graph, and the local directory out as one file
+   * The graph of a live stream, read top to bottom: a streaming source ({@code ReadKafkaRecords},
+   * {@code ReadPubsubRecords}) applied as {@code sourceStep}, the same graph, and the local directory out as one file
    * per trace window, written when the watermark passes the window's end.
    */
-  public static void buildStreamWithLocalOutput(Pipeline pipeline, ReadKafkaRecords source, TracingConfig config) {
-    Outputs out = traceRecords(pipeline.apply("ReadKafkaRecords", source), config);
+  public static void buildStreamWithLocalOutput(Pipeline pipeline, String sourceStep,
+      PTransform<PBegin, PCollectionTuple> source, TracingConfig config) {
+    Outputs out = traceRecords(pipeline.apply(sourceStep, source), config);
     WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()))
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()).withWindowedFiles());
   }

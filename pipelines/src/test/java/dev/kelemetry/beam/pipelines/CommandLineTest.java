@@ -95,4 +95,38 @@ public class CommandLineTest {
         "--kafka-bootstrap", "k", "--topic", "t", "--output", "o", "--checkpoint-interval", "0s"));
     assertThat(e.getMessage(), containsString("--checkpoint-interval takes a duration"));
   }
+
+  @Test
+  public void aPubsubStreamReadsTheSubscriptionWithTheSameTimeOptions() {
+    Streams.StreamConfig s = stream("--pubsub-subscription", "projects/gke-prod/subscriptions/k8s-audit", "--output", "o",
+        "--watermark-delay", "2m");
+    assertThat(s.isPubsub(), equalTo(true));
+    assertThat(s.pubsubSubscription(), equalTo("projects/gke-prod/subscriptions/k8s-audit"));
+    assertThat(s.sourceStep(), equalTo("ReadPubsubRecords"));
+    assertThat(s.sourceDelay(), equalTo(Duration.standardMinutes(2)));
+  }
+
+  @Test
+  public void aStreamReadsExactlyOneSourceAndKafkaOptionsDoNotApplyToPubsub() {
+    CommandLine.ParameterException none = assertThrows(CommandLine.ParameterException.class, () -> stream("--output", "o"));
+    assertThat(none.getMessage(), containsString("read exactly one source"));
+    CommandLine.ParameterException both = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--topic", "t", "--pubsub-subscription", "projects/p-123456/subscriptions/s",
+        "--output", "o"));
+    assertThat(both.getMessage(), containsString("read exactly one source"));
+    CommandLine.ParameterException kafkaOnly = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--pubsub-subscription", "projects/p-123456/subscriptions/s", "--output", "o", "--consumer-group", "g",
+        "--max-records", "10"));
+    assertThat(kafkaOnly.getMessage(), containsString("--consumer-group, --max-records only apply to Kafka"));
+    CommandLine.ParameterException topicOnly = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--output", "o"));
+    assertThat(topicOnly.getMessage(), containsString("at least one --topic"));
+  }
+
+  @Test
+  public void aSubscriptionIsNamedByItsFullPath() {
+    CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--pubsub-subscription", "k8s-audit", "--output", "o"));
+    assertThat(e.getMessage(), containsString("projects/<project>/subscriptions/<name>"));
+  }
 }

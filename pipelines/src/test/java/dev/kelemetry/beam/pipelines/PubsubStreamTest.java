@@ -1,0 +1,182 @@
+package dev.kelemetry.beam.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+
+import com.google.api.client.util.Clock;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.util.Timestamps;
+import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ReadPubsubRecords;
+import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.SpanRow;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.IncomingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubTestClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubTestClient.PubsubTestClientFactory;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code stream --pubsub-subscription}: GKE LogEntries published to a subscription (no Pub/Sub service: Beam's
+ * {@link PubsubTestClient} behind PubsubIO on Flink, a TestStream of its messages on the DirectRunner) give the span
+ * rows a backfill of the same entries as a file gives, ids included (only {@code kelemetry.source}, where a record was read, differs). The entries are KHI's real
+ * GKE audit and events entries from ../shared and the generated deployment rollout dressed as GKE audit entries; each
+ * is published two seconds after its own time, in time order, as a log sink does.
+ */
+public class PubsubStreamTest {
+  static final String SUBSCRIPTION = "projects/gke-prod-123/subscriptions/k8s-audit";
+  /** The test client's and the reader's clock: the pulls happen at this time. */
+  static final Clock CLOCK = (Clock & Serializable) () -> Instant.parse("2026-02-01T09:00:00Z").toEpochMilli();
+
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  static List<String> entries;
+  static List<String> batch;
+
+  @BeforeClass
+  public static void backfillTheEntriesAsAFile() throws Exception {
+    Path rollout = TMP.getRoot().toPath().resolve("rollout.log");
+    Kelemetry.generate("deployment-rollout", 1, 3, Instant.parse("2026-02-01T08:10:00Z"), rollout);
+    List<String> all = new ArrayList<>(GkeLogEntries.khiAudit(SharedData.real()));
+    all.addAll(GkeLogEntries.khiEvents(SharedData.real()));
+    all.addAll(GkeLogEntries.fromNativeAudit(Files.readAllLines(rollout), "gke-prod-123", "prod"));
+    all.sort(Comparator.comparing(PubsubStreamTest::entryTime));
+    entries = List.copyOf(all);
+    Path file = TMP.getRoot().toPath().resolve("gke-entries.json");
+    Files.write(file, entries);
+    TracingConfig config = TracingConfig.defaults(List.of(new InputSpec(file.toString(), "")),
+        TMP.newFolder("batch").toString());
+    Kelemetry.Backfills.run(config, "direct", false);
+    batch = StreamCommandIT.comparable(SpanFiles.read(Path.of(config.output())));
+    assertThat(batch.size(), greaterThan(100));
+  }
+
+  static Instant entryTime(String entry) {
+    String field = "\"timestamp\":\"";
+    int at = entry.indexOf(field) + field.length();
+    return Instant.parse(entry.substring(at, entry.indexOf('"', at)));
+  }
+
+  /** The entries as Pub/Sub delivers them from a log sink: data = the LogEntry, published two seconds after it. */
+  static List<IncomingMessage> published(List<String> entries) {
+    List<IncomingMessage> messages = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      long publishedAt = entryTime(entries.get(i)).toEpochMilli() + 2000;
+      com.google.pubsub.v1.PubsubMessage message = com.google.pubsub.v1.PubsubMessage.newBuilder()
+          .setData(ByteString.copyFromUtf8(entries.get(i)))
+          .setMessageId(Long.toString(1000 + i))
+          .setPublishTime(Timestamps.fromMillis(publishedAt))
+          .build();
+      messages.add(IncomingMessage.of(message, publishedAt, 0, "ack-" + i, "record-" + i));
+    }
+    return messages;
+  }
+
+  /** PubsubIO reading the subscription through {@code factory}, as {@code stream} configures it. */
+  static PTransform<PBegin, PCollection<PubsubMessage>> pubsubRead(PubsubTestClientFactory factory) {
+    return factory.setClock(ReadPubsubRecords.pubsubRead(SUBSCRIPTION).withClientFactory(factory), CLOCK);
+  }
+
+  static PubsubTestClientFactory subscriptionWith(List<IncomingMessage> messages) {
+    return PubsubTestClient.createFactoryForPull(CLOCK, PubsubClient.subscriptionPathFromPath(SUBSCRIPTION), 60,
+        messages);
+  }
+
+  /**
+   * On the DirectRunner: the same messages as a TestStream in place of PubsubIO, each stamped with its publish time
+   * and PubsubIO's watermark following the publish times, as PubsubIO hands them on. (Beam's PubsubTestClient is
+   * strict about acknowledgements in a way the DirectRunner's reader restarts trip over: it gives a redelivered message
+   * the same ack id and fails on a second ack of it, where Pub/Sub issues a new one; so PubsubIO itself runs on Flink,
+   * below.)
+   */
+  @Test
+  public void onTheDirectRunnerGkeEntriesFromASubscriptionGiveTheBackfillsSpans() throws Exception {
+    StreamingOptions options = PipelineOptionsFactory.as(StreamingOptions.class);
+    options.setStreaming(true);
+    options.setRunner(org.apache.beam.runners.direct.DirectRunner.class);
+    Pipeline pipeline = Pipeline.create(options);
+    Streams.StreamConfig stream = Streams.StreamConfig.pubsub(SUBSCRIPTION, Duration.standardMinutes(1), Duration.ZERO,
+        Duration.standardSeconds(30));
+    TestStream.Builder<PubsubMessage> published = TestStream.create(PubsubMessageWithAttributesAndMessageIdCoder.of());
+    for (IncomingMessage m : published(entries)) {
+      org.joda.time.Instant at = new org.joda.time.Instant(m.timestampMsSinceEpoch());
+      published = published
+          .addElements(TimestampedValue.of(new PubsubMessage(m.message().getData().toByteArray(), Map.of(),
+              m.message().getMessageId()), at))
+          .advanceWatermarkTo(at);
+    }
+    ReadPubsubRecords source = ((ReadPubsubRecords) Streams.source(stream))
+        .withMessages(published.advanceWatermarkToInfinity());
+    TracingConfig config = TracingConfig.defaults(List.of(), TMP.newFolder("direct").toString());
+    TracingPipeline.Outputs out = TracingPipeline.traceRecords(pipeline.apply(stream.sourceStep(), source), config);
+    List<String> expected = batch; // a local: the check is serialized, the test class is not
+    PAssert.that(out.spans()).satisfies(rows -> {
+      List<SpanRow> streamed = StreamSupport.stream(rows.spliterator(), false).toList();
+      assertThat(StreamCommandIT.comparable(streamed), equalTo(expected));
+      return null;
+    });
+    PAssert.that(out.deadLetters()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * On the embedded Flink runner, as {@code stream --pubsub-subscription} runs: Beam's PubsubIO reading through
+   * {@link PubsubTestClient}. PubsubIO reads with several readers that pull concurrently, so the messages reach the
+   * stream out of order by up to a pull batch; the entries here span two years (KHI's 2024 logs, the 2026 rollout),
+   * so the watermark delay covers that, and lateness is tested in ReadPubsubRecordsTest. The job never ends by itself
+   * (a Pub/Sub stream has no end): once every window's file is written and two checkpoints have completed (which
+   * acknowledge what they cover), the test cancels it.
+   */
+  @Test
+  public void onTheEmbeddedFlinkRunnerPubsubIOsMessagesGiveTheBackfillsSpansAndAreAllAcknowledged() throws Exception {
+    Duration checkpoints = Duration.standardSeconds(2);
+    Streams.StreamConfig stream = Streams.StreamConfig.pubsub(SUBSCRIPTION, Duration.standardDays(3 * 365),
+        Duration.ZERO, checkpoints);
+    TracingConfig config = TracingConfig.defaults(List.of(), TMP.newFolder("flink").toString());
+    Path output = Path.of(config.output());
+    List<String> streamed = List.of();
+    try (PubsubTestClientFactory factory = subscriptionWith(published(entries))) {
+      ReadPubsubRecords source = ((ReadPubsubRecords) Streams.source(stream)).withMessages(pubsubRead(factory));
+      PipelineResult job = Streams.start(stream, source, config, false, false);
+      try {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+        while (streamed.size() < batch.size() && System.nanoTime() < deadline) {
+          Thread.sleep(500);
+          streamed = StreamCommandIT.comparable(SpanFiles.read(output));
+        }
+        Thread.sleep(checkpoints.getMillis() * 3);
+      } finally {
+        job.cancel();
+      }
+    } // closing the factory checks that every message was pulled and acknowledged
+    assertThat(SpanFiles.readRows(output.resolve("dead_letters"), DeadLetterRow.class), empty());
+    assertThat(streamed, equalTo(batch));
+  }
+}
