@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ReadBigQueryLogEntries;
 import dev.kelemetry.beam.io.ReadPubsubRecords;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -19,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -101,10 +103,29 @@ public final class Kelemetry implements Runnable {
   }
 
   @Command(name = "backfill", mixinStandardHelpOptions = true,
-      description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json).")
+      description = "Turn audit-log files, or the BigQuery tables of a GKE log sink, into traces in a local directory"
+          + " (spans/, dead_letters/, summary.json).")
   static final class Backfill implements Callable<Integer> {
-    @Option(names = "--input", required = true, description = "Audit-log file or glob (.gz read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
-    List<String> inputs;
+    @Option(names = "--input", description = "Audit-log file or glob (.gz read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--bigquery-table", paramLabel = "PROJECT:DATASET.TABLE", description = "A table a GKE log sink writes (cloudaudit_googleapis_com_activity, cloudaudit_googleapis_com_data_access, events); repeatable. Credentials: Application Default Credentials.")
+    List<String> bigQueryTables = new ArrayList<>();
+
+    @Option(names = "--since", paramLabel = "TIME", description = "With --bigquery-table: only rows with timestamp at or after this (RFC 3339, e.g. 2026-01-01T00:00:00Z, or a date 2026-01-01).")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "With --bigquery-table: only rows with timestamp before this.")
+    String until;
+
+    @Option(names = "--bigquery-filter", paramLabel = "CONDITION", description = "With --bigquery-table: only rows for which this GoogleSQL condition holds, e.g. \"resource.labels.cluster_name = 'prod'\".")
+    String bigQueryFilter;
+
+    @Option(names = "--bigquery-method", defaultValue = "direct", description = "direct (the Storage Read API: filters apply in the read session, no bucket) or export (an extract or query job through --temp-location) (default: ${DEFAULT-VALUE}).")
+    String bigQueryMethod;
+
+    @Option(names = "--temp-location", paramLabel = "gs://BUCKET/PATH", description = "Where --bigquery-method export writes the rows it reads.")
+    String tempLocation;
 
     @Option(names = "--output", required = true, description = "Output directory.")
     Path output;
@@ -121,7 +142,55 @@ public final class Kelemetry implements Runnable {
       if (clusterFromPath != null) {
         config = config.withClusterFromPath(Pattern.compile(clusterFromPath));
       }
-      return Backfills.run(config, run.runner, true) == null ? 2 : 0;
+      return Backfills.run(config, bigQuery(), tempLocation, run.runner, true) == null ? 2 : 0;
+    }
+
+    /** The BigQuery tables to read, checked, or null when there are none. */
+    ReadBigQueryLogEntries bigQuery() {
+      if (inputs.isEmpty() && bigQueryTables.isEmpty()) {
+        throw usage("give the logs to read: --input (files) or --bigquery-table (a log sink's tables), or both");
+      }
+      if (bigQueryTables.isEmpty()) {
+        if (since != null || until != null || bigQueryFilter != null || tempLocation != null) {
+          throw usage("--since, --until, --bigquery-filter and --temp-location apply to --bigquery-table only");
+        }
+        return null;
+      }
+      ReadBigQueryLogEntries read;
+      try {
+        read = ReadBigQueryLogEntries.from(bigQueryTables)
+            .withTimeRange(since == null ? null : instant(since, "--since"), until == null ? null : instant(until, "--until"));
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+      if (bigQueryFilter != null) {
+        read = read.withFilter(bigQueryFilter);
+      }
+      switch (bigQueryMethod) {
+        case "direct" -> read = read.withMethod(ReadBigQueryLogEntries.Method.DIRECT_READ);
+        case "export" -> {
+          if (tempLocation == null || !tempLocation.startsWith("gs://")) {
+            throw usage("--bigquery-method export needs --temp-location gs://BUCKET/PATH for the rows it exports");
+          }
+          read = read.withMethod(ReadBigQueryLogEntries.Method.EXPORT);
+        }
+        default -> throw usage("--bigquery-method is direct or export, got '" + bigQueryMethod + "'");
+      }
+      return read;
+    }
+
+    /** RFC 3339, or a date meaning its midnight UTC. */
+    private Instant instant(String text, String option) {
+      try {
+        return text.length() == 10 ? java.time.LocalDate.parse(text).atStartOfDay(java.time.ZoneOffset.UTC).toInstant()
+            : Instant.parse(text);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw usage(option + " takes a time like 2026-01-01T00:00:00Z or a date like 2026-01-01, got '" + text + "'");
+      }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+      return Kelemetry.usage(this, message);
     }
   }
 
@@ -217,7 +286,7 @@ public final class Kelemetry implements Runnable {
     }
 
     private CommandLine.ParameterException usage(String message) {
-      return new CommandLine.ParameterException(new CommandLine(this), message);
+      return Kelemetry.usage(this, message);
     }
   }
 
@@ -288,6 +357,11 @@ public final class Kelemetry implements Runnable {
     }
   }
 
+  /** A usage error of {@code command}: picocli prints it with the command's help. */
+  static CommandLine.ParameterException usage(Object command, String message) {
+    return new CommandLine.ParameterException(new CommandLine(command), message);
+  }
+
   static WorkloadGenerator.Stats generate(String scenario, int scale, long seed, Instant start, Path output) throws IOException {
     Path parent = output.toAbsolutePath().getParent();
     if (parent != null) {
@@ -349,7 +423,24 @@ public final class Kelemetry implements Runnable {
 
     /** Returns null (after saying why) when an input matches no file. */
     static RunSummary run(TracingConfig config, String runner, boolean print) throws IOException {
+      return run(config, null, null, runner, print);
+    }
+
+    /**
+     * A backfill of files and (when {@code tables} is not null) BigQuery log-sink tables; {@code tempLocation} is where
+     * a BigQuery export writes, or null.
+     */
+    static RunSummary run(TracingConfig config, ReadBigQueryLogEntries tables, String tempLocation, String runner,
+        boolean print) throws IOException {
       PipelineOptions options = Runners.options(runner);
+      if (tempLocation != null) {
+        options.setTempLocation(tempLocation);
+      }
+      if (tables != null && options.as(GcpOptions.class).getProject() == null) {
+        // A read session (or a job) runs in a project; without one configured (gcloud, GOOGLE_CLOUD_PROJECT), the
+        // table's own project is the one a user most likely means.
+        options.as(GcpOptions.class).setProject(tables.firstProject());
+      }
       FileSystems.setDefaultPipelineOptions(options);
       long files = 0;
       long bytes = 0;
@@ -365,11 +456,12 @@ public final class Kelemetry implements Runnable {
       Path out = Path.of(config.output());
       clearPreviousOutput(out);
       if (print) {
-        System.out.printf("backfill: %d file(s), %,d MB, cluster '%s', %s windows, runner %s -> %s%n", files, bytes >> 20,
-            config.cluster(), config.window().toPeriod(), runner, out);
+        System.out.printf("backfill: %d file(s), %,d MB%s, cluster '%s', %s windows, runner %s -> %s%n", files,
+            bytes >> 20, tables == null ? "" : ", " + tables.describe(), config.cluster(), config.window().toPeriod(),
+            runner, out);
       }
       Pipeline pipeline = Pipeline.create(options);
-      TracingPipeline.buildWithLocalOutput(pipeline, config);
+      TracingPipeline.buildWithLocalOutput(pipeline, config, tables);
       long startedAt = System.nanoTime();
       PipelineResult result = pipeline.run();
       result.waitUntilFinish();

@@ -1,8 +1,10 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.ReadAuditFiles;
+import dev.kelemetry.beam.io.ReadBigQueryLogEntries;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.BuildSpans;
 import dev.kelemetry.beam.transforms.Deduplicate;
@@ -10,6 +12,8 @@ import dev.kelemetry.beam.transforms.KeyByObject;
 import dev.kelemetry.beam.transforms.ParseRecords;
 import dev.kelemetry.beam.transforms.ResolveOwners;
 import dev.kelemetry.beam.transforms.TrackObjects;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -28,10 +32,40 @@ public final class TracingPipeline {
   /** What the graph produces, before any sink: so tests can assert on it. */
   public record Outputs(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters) {}
 
-  /** The whole graph of a backfill, read top to bottom. */
+  /** The whole graph of a backfill of files, read top to bottom. */
   public static Outputs build(Pipeline pipeline, TracingConfig config) {
-    return traceRecords(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())
-        .withClusterFromPath(config.clusterFromPath())), config);
+    return build(pipeline, config, null);
+  }
+
+  /**
+   * The whole graph of a backfill of the files of {@code config}, the BigQuery log-sink tables of {@code tables}
+   * (null: none), or both: each source gives raw records and dead letters, and from there the graph is one.
+   */
+  public static Outputs build(Pipeline pipeline, TracingConfig config, ReadBigQueryLogEntries tables) {
+    List<PCollectionTuple> sources = new ArrayList<>();
+    if (!config.inputs().isEmpty()) {
+      sources.add(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())
+          .withClusterFromPath(config.clusterFromPath())));
+    }
+    if (tables != null) {
+      sources.add(pipeline.apply("ReadBigQueryLogEntries", tables));
+    }
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("a backfill needs input files or BigQuery tables");
+    }
+    return traceRecords(sources.size() == 1 ? sources.get(0) : allSources(sources), config);
+  }
+
+  /** The records and dead letters of several sources, each flattened into one collection. */
+  private static PCollectionTuple allSources(List<PCollectionTuple> sources) {
+    PCollectionList<RawRecord> records = PCollectionList.empty(sources.get(0).getPipeline());
+    PCollectionList<DeadLetterRow> deadLetters = PCollectionList.empty(sources.get(0).getPipeline());
+    for (PCollectionTuple source : sources) {
+      records = records.and(source.get(ReadAuditFiles.RECORDS));
+      deadLetters = deadLetters.and(source.get(ReadAuditFiles.DEAD_LETTERS));
+    }
+    return PCollectionTuple.of(ReadAuditFiles.RECORDS, records.apply("AllSources", Flatten.pCollections()))
+        .and(ReadAuditFiles.DEAD_LETTERS, deadLetters.apply("AllSourcesDeadLetters", Flatten.pCollections()));
   }
 
   /**
@@ -61,9 +95,9 @@ public final class TracingPipeline {
     return new Outputs(spans, deadLetters);
   }
 
-  /** The graph plus the local-directory sink. */
-  public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config) {
-    Outputs out = build(pipeline, config);
+  /** The graph plus the local-directory sink ({@code tables}: BigQuery log-sink tables to read too, or null). */
+  public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config, ReadBigQueryLogEntries tables) {
+    Outputs out = build(pipeline, config, tables);
     WriteLocalDirectory.rows(out.spans(), out.deadLetters())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
   }

@@ -129,4 +129,39 @@ public class CommandLineTest {
         "--pubsub-subscription", "k8s-audit", "--output", "o"));
     assertThat(e.getMessage(), containsString("projects/<project>/subscriptions/<name>"));
   }
+
+  private static Kelemetry.Backfill backfill(String... args) {
+    Kelemetry.Backfill backfill = new Kelemetry.Backfill();
+    new CommandLine(backfill).parseArgs(args);
+    return backfill;
+  }
+
+  @Test
+  public void aBackfillReadsFilesOrALogSinksBigQueryTablesOrBoth() {
+    assertThat(backfill("--input", "a.log", "--output", "o").bigQuery(), equalTo(null));
+    assertThat(backfill("--bigquery-table", "gke-prod-123:logs.events", "--since", "2026-01-01", "--until",
+            "2026-02-01T00:00:00Z", "--bigquery-filter", "resource.labels.cluster_name = 'prod'", "--output", "o")
+        .bigQuery().describe(), equalTo("BigQuery gke-prod-123:logs.events where"
+            + " timestamp >= CAST('2026-01-01T00:00:00Z' AS TIMESTAMP) AND timestamp < CAST('2026-02-01T00:00:00Z' AS"
+            + " TIMESTAMP) AND (resource.labels.cluster_name = 'prod') (Storage Read API)"));
+    CommandLine.ParameterException none = assertThrows(CommandLine.ParameterException.class,
+        () -> backfill("--output", "o").bigQuery());
+    assertThat(none.getMessage(), containsString("--input (files) or --bigquery-table"));
+  }
+
+  @Test
+  public void bigQueryOptionsAreCheckedBeforeAnythingRuns() {
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--input", "a", "--output", "o",
+        "--since", "2026-01-01").bigQuery()).getMessage(), containsString("apply to --bigquery-table only"));
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--bigquery-table",
+        "gke-prod-123:logs.events", "--output", "o", "--since", "last month").bigQuery()).getMessage(),
+        containsString("--since takes a time like 2026-01-01T00:00:00Z"));
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--bigquery-table",
+        "logs.events", "--output", "o").bigQuery()).getMessage(), containsString("PROJECT:DATASET.TABLE"));
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--bigquery-table",
+        "gke-prod-123:logs.events", "--output", "o", "--bigquery-method", "export").bigQuery()).getMessage(),
+        containsString("needs --temp-location gs://"));
+    assertThat(backfill("--bigquery-table", "gke-prod-123:logs.events", "--output", "o", "--bigquery-method", "export",
+        "--temp-location", "gs://b/tmp").bigQuery().describe(), containsString("(export)"));
+  }
 }

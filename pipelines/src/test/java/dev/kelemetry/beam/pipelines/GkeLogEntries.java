@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.google.api.services.bigquery.model.TableFieldSchema;
+import com.google.api.services.bigquery.model.TableRow;
+import com.google.api.services.bigquery.model.TableSchema;
 import dev.kelemetry.beam.schemas.Rows;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +47,26 @@ final class GkeLogEntries {
       yamlDocuments(real.resolve("khi/k8s_event/" + file)).forEach(e -> lines.add(e.toString()));
     }
     return lines;
+  }
+
+  /**
+   * The GKE sample of the Pub/Sub and BigQuery tests, in time order: KHI's real audit and events entries, and the
+   * generated deployment rollout (seed 3, from 2026-02-01T08:10Z) as audit entries of cluster {@code prod} in project
+   * {@code project}. {@code dir} receives the generator's native log.
+   */
+  static List<String> sample(Path real, Path dir, String project) throws IOException {
+    Path rollout = dir.resolve("rollout.log");
+    Kelemetry.generate("deployment-rollout", 1, 3, java.time.Instant.parse("2026-02-01T08:10:00Z"), rollout);
+    List<String> all = new ArrayList<>(khiAudit(real));
+    all.addAll(khiEvents(real));
+    all.addAll(fromNativeAudit(Files.readAllLines(rollout), project, "prod"));
+    all.sort(java.util.Comparator.comparing(GkeLogEntries::entryTime));
+    return List.copyOf(all);
+  }
+
+  /** An entry's {@code timestamp}. */
+  static java.time.Instant entryTime(String entry) {
+    return java.time.Instant.parse(Rows.fromJson(entry, JsonNode.class).path("timestamp").asText());
   }
 
   private static List<JsonNode> yamlDocuments(Path file) throws IOException {
@@ -124,6 +147,139 @@ final class GkeLogEntries {
     entry.put("receiveTimestamp", event.path("stageTimestamp").asText());
     entry.put("severity", "NOTICE");
     return entry;
+  }
+
+  /**
+   * The row a log sink writes to BigQuery for this entry, by Cloud Logging's rules ("BigQuery schema for logs"): an
+   * AuditLog {@code protoPayload} becomes {@code protopayload_auditlog} with {@code request}/{@code response}/
+   * {@code metadata} as JSON text in {@code requestJson}/{@code responseJson}/{@code metadataJson}; the field names
+   * of a {@code jsonPayload} and of the entry's {@code labels} are lower-cased, characters other than letters, digits
+   * and underscores replaced by underscores; timestamps become TIMESTAMPs (text as Beam reads them back); empty
+   * objects, which no BigQuery column can hold, are left out.
+   */
+  static TableRow asBigQueryRow(String entryJson) {
+    JsonNode entry = Rows.fromJson(entryJson, JsonNode.class);
+    TableRow row = new TableRow();
+    for (var field : (Iterable<java.util.Map.Entry<String, JsonNode>>) entry::fields) {
+      String name = field.getKey();
+      JsonNode value = field.getValue();
+      switch (name) {
+        case "protoPayload" -> {
+          TableRow audit = new TableRow();
+          for (var f : (Iterable<java.util.Map.Entry<String, JsonNode>>) value::fields) {
+            switch (f.getKey()) {
+              case "@type" -> { } // the column's name says it
+              case "request", "response", "metadata" -> audit.set(f.getKey() + "Json", f.getValue().toString());
+              default -> putColumn(audit, f.getKey(), f.getValue(), false);
+            }
+          }
+          row.set("protopayload_auditlog", audit);
+        }
+        case "jsonPayload", "labels" -> row.set(name, (TableRow) column(value, true));
+        case "timestamp", "receiveTimestamp" -> row.set(name, bigQueryTimestamp(value.asText()));
+        default -> putColumn(row, name, value, false);
+      }
+    }
+    return row;
+  }
+
+  /** A BigQuery TIMESTAMP as Beam hands it on from an export or a read session: {@code 2024-01-01 01:00:01.5 UTC}. */
+  static String bigQueryTimestamp(String rfc3339) {
+    return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS 'UTC'")
+        .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.parse(rfc3339));
+  }
+
+  private static void putColumn(TableRow row, String name, JsonNode value, boolean userFields) {
+    Object column = column(value, userFields);
+    if (column != null) {
+      row.set(userFields ? bigQueryName(name) : name, column);
+    }
+  }
+
+  private static Object column(JsonNode value, boolean userFields) {
+    if (value.isObject()) {
+      TableRow record = new TableRow();
+      value.fields().forEachRemaining(f -> putColumn(record, f.getKey(), f.getValue(), userFields));
+      return record.isEmpty() ? null : record;
+    }
+    if (value.isArray()) {
+      List<Object> list = new ArrayList<>();
+      value.forEach(v -> {
+        Object c = column(v, userFields);
+        if (c != null) {
+          list.add(c);
+        }
+      });
+      return list.isEmpty() ? null : list;
+    }
+    if (value.isNull() || value.isMissingNode()) {
+      return null;
+    }
+    if (value.isBoolean()) {
+      return value.booleanValue();
+    }
+    if (value.isIntegralNumber()) {
+      return value.longValue();
+    }
+    if (value.isNumber()) {
+      return value.doubleValue();
+    }
+    return value.asText();
+  }
+
+  /** A user-supplied field name as a BigQuery column: lower case, anything but [a-z0-9_] an underscore. */
+  private static String bigQueryName(String name) {
+    return name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_").replaceFirst("^_+", "");
+  }
+
+  /**
+   * The schema of these rows, as a sink grows it from the entries it writes: a RECORD for each object, REPEATED for
+   * lists, TIMESTAMP for the entry's times, INTEGER, FLOAT, BOOLEAN or STRING for the rest.
+   */
+  static TableSchema schemaOf(List<TableRow> rows) {
+    java.util.Map<String, TableFieldSchema> fields = new java.util.LinkedHashMap<>();
+    rows.forEach(r -> merge(fields, r, true));
+    return new TableSchema().setFields(new ArrayList<>(fields.values()));
+  }
+
+  private static void merge(java.util.Map<String, TableFieldSchema> fields, java.util.Map<String, Object> record,
+      boolean top) {
+    for (var e : record.entrySet()) {
+      Object value = e.getValue();
+      boolean repeated = value instanceof List<?>;
+      List<?> values = repeated ? (List<?>) value : List.of(value);
+      for (Object v : values) {
+        TableFieldSchema field = fields.computeIfAbsent(e.getKey(), k -> new TableFieldSchema().setName(k)
+            .setMode(repeated ? "REPEATED" : "NULLABLE")
+            .setType(top && (k.equals("timestamp") || k.equals("receiveTimestamp")) ? "TIMESTAMP" : type(v)));
+        if (v instanceof java.util.Map<?, ?> map) {
+          java.util.Map<String, TableFieldSchema> nested = new java.util.LinkedHashMap<>();
+          if (field.getFields() != null) {
+            field.getFields().forEach(f -> nested.put(f.getName(), f));
+          }
+          @SuppressWarnings("unchecked")
+          java.util.Map<String, Object> m = (java.util.Map<String, Object>) map;
+          merge(nested, m, false);
+          field.setFields(new ArrayList<>(nested.values()));
+        }
+      }
+    }
+  }
+
+  private static String type(Object v) {
+    if (v instanceof java.util.Map<?, ?>) {
+      return "RECORD";
+    }
+    if (v instanceof Boolean) {
+      return "BOOLEAN";
+    }
+    if (v instanceof Long) {
+      return "INTEGER";
+    }
+    if (v instanceof Double) {
+      return "FLOAT";
+    }
+    return "STRING";
   }
 
   /** The gRPC code GKE logs for an HTTP status (google.rpc's mapping, one code per status). */

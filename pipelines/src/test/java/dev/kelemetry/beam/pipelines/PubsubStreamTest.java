@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
@@ -62,13 +61,7 @@ public class PubsubStreamTest {
 
   @BeforeClass
   public static void backfillTheEntriesAsAFile() throws Exception {
-    Path rollout = TMP.getRoot().toPath().resolve("rollout.log");
-    Kelemetry.generate("deployment-rollout", 1, 3, Instant.parse("2026-02-01T08:10:00Z"), rollout);
-    List<String> all = new ArrayList<>(GkeLogEntries.khiAudit(SharedData.real()));
-    all.addAll(GkeLogEntries.khiEvents(SharedData.real()));
-    all.addAll(GkeLogEntries.fromNativeAudit(Files.readAllLines(rollout), "gke-prod-123", "prod"));
-    all.sort(Comparator.comparing(PubsubStreamTest::entryTime));
-    entries = List.copyOf(all);
+    entries = GkeLogEntries.sample(SharedData.real(), TMP.getRoot().toPath(), "gke-prod-123");
     Path file = TMP.getRoot().toPath().resolve("gke-entries.json");
     Files.write(file, entries);
     TracingConfig config = TracingConfig.defaults(List.of(new InputSpec(file.toString(), "")),
@@ -78,17 +71,11 @@ public class PubsubStreamTest {
     assertThat(batch.size(), greaterThan(100));
   }
 
-  static Instant entryTime(String entry) {
-    String field = "\"timestamp\":\"";
-    int at = entry.indexOf(field) + field.length();
-    return Instant.parse(entry.substring(at, entry.indexOf('"', at)));
-  }
-
   /** The entries as Pub/Sub delivers them from a log sink: data = the LogEntry, published two seconds after it. */
   static List<IncomingMessage> published(List<String> entries) {
     List<IncomingMessage> messages = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
-      long publishedAt = entryTime(entries.get(i)).toEpochMilli() + 2000;
+      long publishedAt = GkeLogEntries.entryTime(entries.get(i)).toEpochMilli() + 2000;
       com.google.pubsub.v1.PubsubMessage message = com.google.pubsub.v1.PubsubMessage.newBuilder()
           .setData(ByteString.copyFromUtf8(entries.get(i)))
           .setMessageId(Long.toString(1000 + i))
