@@ -208,10 +208,29 @@ public final class ReadPubsubRecords extends PTransform<PBegin, PCollectionTuple
     @TimerId("end")
     private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
+    /** When this worker started keeping the clock: a restored job's last read is from before it was down. */
+    private transient long startedAt;
+
     StampEventTimeFn(SerializableFunction<String, Long> latestEventMicros, Duration delay, Duration idleAfter) {
       this.latestEventMicros = latestEventMicros;
       this.delay = delay;
       this.idleAfter = idleAfter;
+    }
+
+    @Setup
+    public void setup() {
+      startedAt = System.currentTimeMillis();
+    }
+
+    /**
+     * Whether the subscription counts as caught up at {@code now}: nothing read for {@code idleAfter}, counted from the
+     * last message or from this worker's start, whichever is later. From the start, so that neither a new job before
+     * its first pull nor a restored job, whose last read is from before it went down, calls a backlog idle and moves
+     * the watermark past it.
+     */
+    static boolean idle(long now, Long lastReadAt, long startedAt, Duration idleAfter) {
+      long quietSince = lastReadAt == null ? startedAt : Math.max(lastReadAt, startedAt);
+      return now - quietSince >= idleAfter.getMillis();
     }
 
     @ProcessElement
@@ -254,8 +273,7 @@ public final class ReadPubsubRecords extends PTransform<PBegin, PCollectionTuple
         return; // the input has ended (see onEnd)
       }
       long now = System.currentTimeMillis();
-      Long last = lastReadAt.read();
-      if (last == null || now - last >= idleAfter.getMillis()) {
+      if (idle(now, lastReadAt.read(), startedAt, idleAfter)) {
         watermark.idleAt(now);
         state.write(watermark);
       }

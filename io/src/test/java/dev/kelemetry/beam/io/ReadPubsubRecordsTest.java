@@ -154,6 +154,22 @@ public class ReadPubsubRecordsTest {
   }
 
   @Test
+  public void theSubscriptionIsIdleOnlyAfterAQuietSpellSinceTheLastMessageOrTheWorkersStart() {
+    Duration idle = Duration.standardMinutes(1);
+    long start = T.getMillis();
+    long minute = idle.getMillis();
+    // a new job: no message yet, but it has not waited a minute either
+    assertThat(ReadPubsubRecords.StampEventTimeFn.idle(start + minute - 1, null, start, idle), equalTo(false));
+    assertThat(ReadPubsubRecords.StampEventTimeFn.idle(start + minute, null, start, idle), equalTo(true));
+    // a restored job: its last read is from before it was down; the quiet spell counts from its start
+    assertThat(ReadPubsubRecords.StampEventTimeFn.idle(start + 1000, start - 10 * minute, start, idle), equalTo(false));
+    // a running job: from its last message
+    assertThat(ReadPubsubRecords.StampEventTimeFn.idle(start + 2 * minute, start + minute + 1, start, idle),
+        equalTo(false));
+    assertThat(ReadPubsubRecords.StampEventTimeFn.idle(start + 2 * minute, start + minute, start, idle), equalTo(true));
+  }
+
+  @Test
   public void aSubscriptionIsNamedInFull() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReadPubsubRecords.from("audit"));
     assertThat(e.getMessage(), containsString("projects/<project>/subscriptions/<name>"));

@@ -21,6 +21,10 @@ import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubJsonClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -128,7 +132,9 @@ final class Streams {
 
   /** Runs until the job ends (with {@code maxRecords}, after that many messages) or the process is stopped. */
   static RunSummary run(StreamConfig stream, TracingConfig config, boolean print) throws IOException {
-    if (!stream.isPubsub()) {
+    if (stream.isPubsub()) {
+      checkSubscription(stream.pubsubSubscription(), PubsubJsonClient.FACTORY); // PubsubIO's own client
+    } else {
       checkTopicsExist(stream.bootstrapServers(), stream.topics());
     }
     return run(stream, source(stream), config, print);
@@ -204,6 +210,23 @@ final class Streams {
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("no topic " + String.join(", ", missing) + " at " + bootstrapServers
           + "; it has: " + (existing.isEmpty() ? "no topics" : String.join(", ", new TreeSet<>(existing))));
+    }
+  }
+
+  /**
+   * Fails fast, in words, when the subscription cannot be read (it does not exist, no credentials, no permission):
+   * started anyway, PubsubIO would fail inside the job with a stack trace. Asks what PubsubIO's reader asks first,
+   * the subscription's ack deadline.
+   */
+  static void checkSubscription(String subscription, PubsubClient.PubsubClientFactory clients) {
+    PubsubOptions options = PipelineOptionsFactory.as(PubsubOptions.class);
+    try (PubsubClient client = clients.newClient(null, null, options)) {
+      client.ackDeadlineSeconds(PubsubClient.subscriptionPathFromPath(subscription));
+    } catch (IOException | RuntimeException e) {
+      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
+      throw new IllegalStateException("cannot read the Pub/Sub subscription " + subscription + " (" + why + "): check"
+          + " that it exists and that the Application Default Credentials (gcloud auth application-default login, or"
+          + " the VM's service account) have roles/pubsub.subscriber and roles/pubsub.viewer on it");
     }
   }
 

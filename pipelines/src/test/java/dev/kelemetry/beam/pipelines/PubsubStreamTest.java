@@ -166,4 +166,34 @@ public class PubsubStreamTest {
     assertThat(SpanFiles.readRows(output.resolve("dead_letters"), DeadLetterRow.class), empty());
     assertThat(streamed, equalTo(batch));
   }
+
+  @Test
+  public void aSubscriptionThatCannotBeReadIsAClearErrorBeforeAnyJobStarts() throws Exception {
+    try (PubsubTestClientFactory factory = subscriptionWith(List.of())) {
+      Streams.checkSubscription(SUBSCRIPTION, factory); // Beam's test client knows it: no error
+    }
+    PubsubClient.PubsubClientFactory refusing = new PubsubClient.PubsubClientFactory() {
+      @Override
+      public PubsubClient newClient(String timestampAttribute, String idAttribute,
+          org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions options) throws java.io.IOException {
+        throw new java.io.IOException("404 Not Found\nResource not found (resource=k8s-audit).");
+      }
+
+      @Override
+      public PubsubClient newClient(String timestampAttribute, String idAttribute,
+          org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions options, String rootUrlOverride) throws java.io.IOException {
+        return newClient(timestampAttribute, idAttribute, options);
+      }
+
+      @Override
+      public String getKind() {
+        return "Refusing";
+      }
+    };
+    IllegalStateException e = org.junit.Assert.assertThrows(IllegalStateException.class,
+        () -> Streams.checkSubscription(SUBSCRIPTION, refusing));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.startsWith(
+        "cannot read the Pub/Sub subscription " + SUBSCRIPTION + " (404 Not Found): check that it exists"));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("roles/pubsub.subscriber"));
+  }
 }
