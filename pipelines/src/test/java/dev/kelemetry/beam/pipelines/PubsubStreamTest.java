@@ -11,6 +11,7 @@ import com.google.protobuf.util.Timestamps;
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.ReadPubsubRecords;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -103,26 +104,53 @@ public class PubsubStreamTest {
    * the same ack id and fails on a second ack of it, where Pub/Sub issues a new one; so PubsubIO itself runs on Flink,
    * below.)
    */
-  @Test
-  public void onTheDirectRunnerGkeEntriesFromASubscriptionGiveTheBackfillsSpans() throws Exception {
+  /** The messages in {@code order} (indexes into the entries) as PubsubIO hands them on, for a DirectRunner stream. */
+  private static TestStream<PubsubMessage> asPubsubIOHandsThemOn(List<Integer> order) {
+    List<IncomingMessage> messages = published(entries);
+    TestStream.Builder<PubsubMessage> published = TestStream.create(PubsubMessageWithAttributesAndMessageIdCoder.of());
+    org.joda.time.Instant watermark = org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MIN_VALUE;
+    for (int i : order) {
+      IncomingMessage m = messages.get(i);
+      org.joda.time.Instant at = new org.joda.time.Instant(m.timestampMsSinceEpoch());
+      published = published.addElements(TimestampedValue.of(new PubsubMessage(m.message().getData().toByteArray(),
+          Map.of(), m.message().getMessageId()), at));
+      if (at.isAfter(watermark)) {
+        watermark = at;
+        published = published.advanceWatermarkTo(at);
+      }
+    }
+    return published.advanceWatermarkToInfinity();
+  }
+
+  /** The tracing graph over the stream's Pub/Sub source reading {@code messages}, on the streaming DirectRunner. */
+  private static TracingPipeline.Outputs streamOnTheDirectRunner(Pipeline pipeline, TestStream<PubsubMessage> messages)
+      throws java.io.IOException {
+    Streams.StreamConfig stream = Streams.StreamConfig.pubsub(SUBSCRIPTION, Duration.standardMinutes(1), Duration.ZERO,
+        Duration.standardSeconds(30));
+    ReadPubsubRecords source = ((ReadPubsubRecords) Streams.source(stream)).withMessages(messages);
+    TracingConfig config = TracingConfig.defaults(List.of(), TMP.newFolder().toString());
+    return TracingPipeline.traceRecords(pipeline.apply(stream.sourceStep(), source), config);
+  }
+
+  private static Pipeline streamingDirectRunner() {
     StreamingOptions options = PipelineOptionsFactory.as(StreamingOptions.class);
     options.setStreaming(true);
     options.setRunner(org.apache.beam.runners.direct.DirectRunner.class);
-    Pipeline pipeline = Pipeline.create(options);
-    Streams.StreamConfig stream = Streams.StreamConfig.pubsub(SUBSCRIPTION, Duration.standardMinutes(1), Duration.ZERO,
-        Duration.standardSeconds(30));
-    TestStream.Builder<PubsubMessage> published = TestStream.create(PubsubMessageWithAttributesAndMessageIdCoder.of());
-    for (IncomingMessage m : published(entries)) {
-      org.joda.time.Instant at = new org.joda.time.Instant(m.timestampMsSinceEpoch());
-      published = published
-          .addElements(TimestampedValue.of(new PubsubMessage(m.message().getData().toByteArray(), Map.of(),
-              m.message().getMessageId()), at))
-          .advanceWatermarkTo(at);
-    }
-    ReadPubsubRecords source = ((ReadPubsubRecords) Streams.source(stream))
-        .withMessages(published.advanceWatermarkToInfinity());
-    TracingConfig config = TracingConfig.defaults(List.of(), TMP.newFolder("direct").toString());
-    TracingPipeline.Outputs out = TracingPipeline.traceRecords(pipeline.apply(stream.sourceStep(), source), config);
+    return Pipeline.create(options);
+  }
+
+  /**
+   * On the DirectRunner: the same messages as a TestStream in place of PubsubIO, each stamped with its publish time
+   * and PubsubIO's watermark following the publish times, as PubsubIO hands them on. (Beam's PubsubTestClient is
+   * strict about acknowledgements in a way the DirectRunner's reader restarts trip over: it gives a redelivered message
+   * the same ack id and fails on a second ack of it, where Pub/Sub issues a new one; so PubsubIO itself runs on Flink,
+   * below.)
+   */
+  @Test
+  public void onTimeOnTheDirectRunnerGkeEntriesFromASubscriptionGiveTheBackfillsSpans() throws Exception {
+    Pipeline pipeline = streamingDirectRunner();
+    List<Integer> inOrder = java.util.stream.IntStream.range(0, entries.size()).boxed().toList();
+    TracingPipeline.Outputs out = streamOnTheDirectRunner(pipeline, asPubsubIOHandsThemOn(inOrder));
     List<String> expected = batch; // a local: the check is serialized, the test class is not
     PAssert.that(out.spans()).satisfies(rows -> {
       List<SpanRow> streamed = StreamSupport.stream(rows.spliterator(), false).toList();
@@ -130,6 +158,50 @@ public class PubsubStreamTest {
       return null;
     });
     PAssert.that(out.deadLetters()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * Too late to count: a read early in the rollout, redelivered at the end (Pub/Sub redelivers what was not
+   * acknowledged), is behind the subscription's watermark by then. It is a dead letter that says so, and only its own
+   * span is missing.
+   */
+  @Test
+  public void tooLateAnEntryRedeliveredAfterTheWatermarkPassedItIsADeadLetterAndChangesNothingElse() throws Exception {
+    // the last read more than the delay (one minute) and ten seconds before the last entry
+    Instant cutoff = GkeLogEntries.entryTime(entries.get(entries.size() - 1)).minusSeconds(70);
+    int late = -1;
+    for (int i = 0; i < entries.size(); i++) {
+      String method = Rows.fromJson(entries.get(i), com.fasterxml.jackson.databind.JsonNode.class)
+          .path("protoPayload").path("methodName").asText();
+      if (method.endsWith(".get") && GkeLogEntries.entryTime(entries.get(i)).isBefore(cutoff)) {
+        late = i;
+      }
+    }
+    assertThat("a read more than a minute before the end", late, greaterThan(0));
+    String auditId = Rows.fromJson(entries.get(late), com.fasterxml.jackson.databind.JsonNode.class)
+        .path("operation").path("id").asText();
+    List<String> expected = batch.stream().filter(row -> !row.contains("\"k8s.audit.id\":\"" + auditId + "\"")).toList();
+    assertThat(expected.size(), equalTo(batch.size() - 1));
+    List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, entries.size()).boxed().toList());
+    order.remove(Integer.valueOf(late));
+    order.add(late);
+
+    Pipeline pipeline = streamingDirectRunner();
+    TracingPipeline.Outputs out = streamOnTheDirectRunner(pipeline, asPubsubIOHandsThemOn(order));
+    PAssert.that(out.spans()).satisfies(rows -> {
+      List<SpanRow> streamed = StreamSupport.stream(rows.spliterator(), false).toList();
+      assertThat(StreamCommandIT.comparable(streamed), equalTo(expected));
+      return null;
+    });
+    PAssert.that(out.deadLetters()).satisfies(rows -> {
+      List<DeadLetterRow> dead = StreamSupport.stream(rows.spliterator(), false).toList();
+      assertThat(dead.toString(), dead.size(), equalTo(1));
+      assertThat(dead.get(0).source(), equalTo("pubsub://" + SUBSCRIPTION));
+      assertThat(dead.get(0).reason(), org.hamcrest.Matchers.containsString("was already behind the watermark"));
+      assertThat(dead.get(0).raw(), org.hamcrest.Matchers.containsString(auditId));
+      return null;
+    });
     pipeline.run().waitUntilFinish();
   }
 
