@@ -93,9 +93,13 @@ public class BigQueryBackfillTest {
   }
 
   private RunSummary backfill(ReadBigQueryLogEntries read, Path out) throws Exception {
+    return backfill(read, out, "direct");
+  }
+
+  private RunSummary backfill(ReadBigQueryLogEntries read, Path out, String runner) throws Exception {
     return Kelemetry.Backfills.run(TracingConfig.defaults(List.of(), out.toString()),
         read.withTestServices(new FakeBigQueryServices().withDatasetService(datasets)
-            .withStorageClient(new FakeStorageReadApi())), null, "direct", false);
+            .withStorageClient(new FakeStorageReadApi())), null, runner, false);
   }
 
   private Map<String, List<TableRow>> rowsByTable(List<String> entries) {
@@ -108,10 +112,20 @@ public class BigQueryBackfillTest {
 
   @Test
   public void aLogSinksTablesGiveTheSpansOfTheSameEntriesAsAFile() throws Exception {
+    readTheSinksTablesAndCompare("direct");
+  }
+
+  /** The command line's default runner, the embedded Flink runner, reads the tables the same way. */
+  @Test
+  public void onTheEmbeddedFlinkRunnerTooALogSinksTablesGiveTheSpansOfTheSameEntriesAsAFile() throws Exception {
+    readTheSinksTablesAndCompare("flink");
+  }
+
+  private void readTheSinksTablesAndCompare(String runner) throws Exception {
     Map<String, List<TableRow>> rowsByTable = rowsByTable(entries);
     assertThat(rowsByTable.keySet(), equalTo(java.util.Set.of("cloudaudit_googleapis_com_activity", "events")));
-    Path out = TMP.newFolder("bigquery").toPath();
-    RunSummary summary = backfill(ReadBigQueryLogEntries.from(sinkToBigQuery(rowsByTable)), out);
+    Path out = TMP.newFolder().toPath();
+    RunSummary summary = backfill(ReadBigQueryLogEntries.from(sinkToBigQuery(rowsByTable)), out, runner);
 
     assertThat(SpanFiles.readRows(out.resolve("dead_letters"), DeadLetterRow.class), empty());
     assertThat(StreamCommandIT.comparable(SpanFiles.read(out)), equalTo(batch));
