@@ -2,6 +2,8 @@ package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.InputFiles;
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.ReadBigQueryLogEntries;
+import dev.kelemetry.beam.io.ReadPubsubRecords;
 import dev.kelemetry.beam.io.bigquery.BigQueryTarget;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import dev.kelemetry.beam.io.ObjectStorage;
@@ -29,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -194,14 +197,32 @@ public final class Kelemetry implements Runnable {
   }
 
   @Command(name = "backfill", mixinStandardHelpOptions = true,
-      description = "Turn audit-log files into traces in a local directory (spans/, dead_letters/, summary.json)."
-          + " Inputs are local paths, s3:// or gs:// globs; S3 credentials come from the AWS default chain"
+      description = "Turn audit-log files, or the BigQuery tables of a GKE log sink, into traces in a local directory"
+          + " (spans/, dead_letters/, summary.json). Inputs are local paths, s3:// or gs:// globs; S3 credentials come from the AWS default chain"
           + " (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, a container or instance role), GCS credentials"
           + " are Application Default Credentials (gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS,"
           + " a VM's service account).")
   static final class Backfill implements Callable<Integer> {
     @Option(names = "--input", description = "Audit-log file or glob: a local path, s3://BUCKET/KEY or gs://BUCKET/OBJECT, * and ** allowed (gzip read transparently); repeatable. Append @CLUSTER to name its cluster, e.g. 'logs/prod-*.log@prod'.")
     List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--bigquery-table", paramLabel = "PROJECT:DATASET.TABLE", description = "A table a GKE log sink writes (cloudaudit_googleapis_com_activity, cloudaudit_googleapis_com_data_access, events); repeatable. Credentials: Application Default Credentials.")
+    List<String> bigQueryTables = new ArrayList<>();
+
+    @Option(names = "--since", paramLabel = "TIME", description = "With --bigquery-table: only rows with timestamp at or after this (RFC 3339, e.g. 2026-01-01T00:00:00Z, or a date 2026-01-01).")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "With --bigquery-table: only rows with timestamp before this.")
+    String until;
+
+    @Option(names = "--bigquery-filter", paramLabel = "CONDITION", description = "With --bigquery-table: only rows for which this GoogleSQL condition holds, e.g. \"resource.labels.cluster_name = 'prod'\".")
+    String bigQueryFilter;
+
+    @Option(names = "--bigquery-method", defaultValue = "direct", description = "direct (the Storage Read API: filters apply in the read session, no bucket) or export (an extract or query job through --temp-location) (default: ${DEFAULT-VALUE}).")
+    String bigQueryMethod;
+
+    @Option(names = "--temp-location", paramLabel = "gs://BUCKET/PATH", description = "Where --bigquery-method export writes the rows it reads.")
+    String tempLocation;
 
     @Option(names = "--source", paramLabel = "NAME", description = "Also read this plugin source (repeatable); `kelemetry plugins` lists the sources on the classpath.")
     List<String> sources = new ArrayList<>();
@@ -223,30 +244,82 @@ public final class Kelemetry implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (inputs.isEmpty() && sources.isEmpty()) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "give at least one --input or --source");
-      }
+      ReadBigQueryLogEntries tables = bigQuery();
       TracingConfig config = config(inputs, output, run)
           .withPlugins(new PluginConfig(sources, sourceOptions, run.disabledLinkers))
           .withObjectStorage(storage.toObjectStorage());
       if (clusterFromPath != null) {
         config = config.withClusterFromPath(Pattern.compile(clusterFromPath));
       }
-      return Backfills.run(config, run.runner, true) == null ? 2 : 0;
+      return Backfills.run(config, tables, tempLocation, run.runner, true) == null ? 2 : 0;
+    }
+
+    /** The BigQuery tables to read, checked, or null when there are none. */
+    ReadBigQueryLogEntries bigQuery() {
+      if (inputs.isEmpty() && bigQueryTables.isEmpty() && sources.isEmpty()) {
+        throw usage("give the logs to read: --input (files), --bigquery-table (a log sink's tables) or --source (a plugin's)");
+      }
+      if (bigQueryTables.isEmpty()) {
+        if (since != null || until != null || bigQueryFilter != null || tempLocation != null) {
+          throw usage("--since, --until, --bigquery-filter and --temp-location apply to --bigquery-table only");
+        }
+        return null;
+      }
+      ReadBigQueryLogEntries read;
+      try {
+        read = ReadBigQueryLogEntries.from(bigQueryTables)
+            .withTimeRange(since == null ? null : instant(since, "--since"), until == null ? null : instant(until, "--until"));
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+      if (bigQueryFilter != null) {
+        read = read.withFilter(bigQueryFilter);
+      }
+      switch (bigQueryMethod) {
+        case "direct" -> read = read.withMethod(ReadBigQueryLogEntries.Method.DIRECT_READ);
+        case "export" -> {
+          if (tempLocation == null || !tempLocation.startsWith("gs://")) {
+            throw usage("--bigquery-method export needs --temp-location gs://BUCKET/PATH for the rows it exports");
+          }
+          read = read.withMethod(ReadBigQueryLogEntries.Method.EXPORT);
+        }
+        default -> throw usage("--bigquery-method is direct or export, got '" + bigQueryMethod + "'");
+      }
+      return read;
+    }
+
+    /** RFC 3339, or a date meaning its midnight UTC. */
+    private Instant instant(String text, String option) {
+      try {
+        return text.length() == 10 ? java.time.LocalDate.parse(text).atStartOfDay(java.time.ZoneOffset.UTC).toInstant()
+            : Instant.parse(text);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw usage(option + " takes a time like 2026-01-01T00:00:00Z or a date like 2026-01-01, got '" + text + "'");
+      }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+      return Kelemetry.usage(this, message);
     }
   }
 
   @Command(name = "stream", mixinStandardHelpOptions = true,
-      description = "Trace audit logs, Kubernetes Events and object watches from Kafka, live, on the embedded Flink runner."
+      description = "Trace audit logs, Kubernetes Events and object watches live, from Kafka or from the Pub/Sub"
+          + " subscription of a GKE log sink, on the embedded Flink runner."
           + " Each message holds one record or a batch in any input format backfill reads. A window's spans are written"
           + " once, when the watermark passes its end; a record that arrives behind the watermark is a dead letter."
           + " Checkpoints go to <output>/.checkpoints: run the same command again to resume after a crash or Ctrl-C.")
   static final class StreamCommand implements Callable<Integer> {
-    @Option(names = "--kafka-bootstrap", required = true, description = "Kafka bootstrap servers, host:port[,host:port...].")
+    static final String DEFAULT_CONSUMER_GROUP = "kelemetry";
+
+    @Option(names = "--kafka-bootstrap", description = "Kafka bootstrap servers, host:port[,host:port...] (with --topic).")
     String bootstrap;
 
-    @Option(names = "--topic", required = true, description = "Topic to read; repeatable.")
-    List<String> topics;
+    @Option(names = "--topic", description = "Kafka topic to read; repeatable.")
+    List<String> topics = new ArrayList<>();
+
+    @Option(names = "--pubsub-subscription", paramLabel = "projects/P/subscriptions/S", description = "Read this Pub/Sub subscription instead of Kafka: each message one Cloud Logging LogEntry, as a log sink publishes it. Credentials: Application Default Credentials.")
+    String pubsubSubscription;
 
     @Option(names = "--cluster-from-topic", paramLabel = "REGEX", description = "Take the cluster name from the topic: the regex's first group, or its whole match (e.g. '^audit-(.+)$').")
     String clusterFromTopic;
@@ -257,19 +330,19 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--output", required = true, description = "Output directory (spans/, dead_letters/, .checkpoints/).")
     Path output;
 
-    @Option(names = "--consumer-group", defaultValue = "kelemetry", description = "Kafka consumer group; offsets are committed at each checkpoint (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--consumer-group", description = "Kafka consumer group; offsets are committed at each checkpoint (default: " + DEFAULT_CONSUMER_GROUP + ").")
     String consumerGroup;
 
-    @Option(names = "--watermark-delay", defaultValue = "1m", description = "How far behind the newest record of a partition a record may be and still be on time: clock skew between API servers, shipper batching (the webhook backend waits up to 30 s), slow requests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--watermark-delay", defaultValue = "1m", description = "How far behind the newest record of a partition (or of the subscription) a record may be and still be on time: clock skew between API servers, shipper batching (the webhook backend waits up to 30 s), slow requests, a log sink's latency (default: ${DEFAULT-VALUE}).")
     String watermarkDelay;
 
     @Option(names = "--allowed-lateness", defaultValue = "0s", description = "Extra time a window stays open for records behind the watermark; adds to the delay before a window is written (default: ${DEFAULT-VALUE}).")
     String allowedLateness;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "30s", description = "How often state and offsets are checkpointed; a restart repeats at most this much work (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-interval", defaultValue = "30s", description = "How often state and offsets are checkpointed (and Pub/Sub messages acknowledged); a restart repeats at most this much work (default: ${DEFAULT-VALUE}).")
     String checkpointInterval;
 
-    @Option(names = "--max-records", description = "Stop after this many messages (for tests and benchmarks); without it the stream runs until stopped.")
+    @Option(names = "--max-records", description = "Stop after this many Kafka messages (for tests and benchmarks); without it the stream runs until stopped.")
     Long maxRecords;
 
     @CommandLine.Mixin
@@ -283,17 +356,46 @@ public final class Kelemetry implements Runnable {
 
     /** The options as the stream's configuration, checked. */
     Streams.StreamConfig streamConfig() {
-      if (clusterFromTopic != null && clusterHeader != null) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "use one of --cluster-from-topic and --cluster-header");
+      boolean kafka = bootstrap != null || !topics.isEmpty();
+      if (kafka == (pubsubSubscription != null)) {
+        throw usage("read exactly one source: --kafka-bootstrap with --topic, or --pubsub-subscription");
       }
       if (!run.runner.equals("flink")) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "stream runs on the embedded Flink runner only (--runner flink)");
+        throw usage("stream runs on the embedded Flink runner only (--runner flink)");
+      }
+      Duration delay = parseDuration(watermarkDelay, "--watermark-delay", true);
+      Duration lateness = parseDuration(allowedLateness, "--allowed-lateness", true);
+      Duration interval = parseDuration(checkpointInterval, "--checkpoint-interval", false);
+      if (pubsubSubscription != null) {
+        // A log sink's entries name their cluster in resource.labels.cluster_name; --cluster is the fallback.
+        List<String> kafkaOnly = new ArrayList<>();
+        if (clusterFromTopic != null) kafkaOnly.add("--cluster-from-topic");
+        if (clusterHeader != null) kafkaOnly.add("--cluster-header");
+        if (consumerGroup != null) kafkaOnly.add("--consumer-group");
+        if (maxRecords != null) kafkaOnly.add("--max-records");
+        if (!kafkaOnly.isEmpty()) {
+          throw usage(String.join(", ", kafkaOnly) + " only apply to Kafka, not to --pubsub-subscription");
+        }
+        try {
+          ReadPubsubRecords.checkSubscription(pubsubSubscription);
+        } catch (IllegalArgumentException e) {
+          throw usage("--pubsub-subscription: " + e.getMessage());
+        }
+        return Streams.StreamConfig.pubsub(pubsubSubscription, delay, lateness, interval);
+      }
+      if (bootstrap == null || topics.isEmpty()) {
+        throw usage("Kafka needs both --kafka-bootstrap and at least one --topic");
+      }
+      if (clusterFromTopic != null && clusterHeader != null) {
+        throw usage("use one of --cluster-from-topic and --cluster-header");
       }
       return new Streams.StreamConfig(bootstrap, topics,
           new Streams.ClusterRule(run.cluster, clusterFromTopic == null ? null : Pattern.compile(clusterFromTopic), clusterHeader),
-          consumerGroup, parseDuration(watermarkDelay, "--watermark-delay", true),
-          parseDuration(allowedLateness, "--allowed-lateness", true),
-          parseDuration(checkpointInterval, "--checkpoint-interval", false), maxRecords);
+          consumerGroup == null ? DEFAULT_CONSUMER_GROUP : consumerGroup, delay, lateness, interval, maxRecords);
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+      return Kelemetry.usage(this, message);
     }
   }
 
@@ -362,6 +464,11 @@ public final class Kelemetry implements Runnable {
           output.resolve("dead_letters"), output.resolve("summary.json"));
       return 0;
     }
+  }
+
+  /** A usage error of {@code command}: picocli prints it with the command's help. */
+  static CommandLine.ParameterException usage(Object command, String message) {
+    return new CommandLine.ParameterException(new CommandLine(command), message);
   }
 
   static WorkloadGenerator.Stats generate(String scenario, int scale, long seed, Instant start, Path output) throws IOException {
@@ -453,7 +560,24 @@ public final class Kelemetry implements Runnable {
 
     /** Returns null (after saying why in one line) when an input matches no file or cannot be read. */
     static RunSummary run(TracingConfig config, String runner, boolean print) throws IOException {
+      return run(config, null, null, runner, print);
+    }
+
+    /**
+     * A backfill of files and (when {@code tables} is not null) BigQuery log-sink tables; {@code tempLocation} is where
+     * a BigQuery export writes, or null.
+     */
+    static RunSummary run(TracingConfig config, ReadBigQueryLogEntries tables, String tempLocation, String runner,
+        boolean print) throws IOException {
       PipelineOptions options = Runners.options(runner);
+      if (tempLocation != null) {
+        options.setTempLocation(tempLocation);
+      }
+      if (tables != null && options.as(GcpOptions.class).getProject() == null) {
+        // A read session (or a job) runs in a project; without one configured (gcloud, GOOGLE_CLOUD_PROJECT), the
+        // table's own project is the one a user most likely means.
+        options.as(GcpOptions.class).setProject(tables.firstProject());
+      }
       config.objectStorage().configure(options, config.inputs().stream().map(InputSpec::glob).toList());
       // The runner registers the filesystems from these options on each worker; this registers them here, for the
       // check of the inputs below.
@@ -467,11 +591,12 @@ public final class Kelemetry implements Runnable {
       }
       // The graph is built before anything is cleared: a bad option fails here and leaves the last output as it was.
       Pipeline pipeline = Pipeline.create(options);
-      TracingPipeline.buildWithLocalOutput(pipeline, config);
+      TracingPipeline.buildWithLocalOutput(pipeline, config, tables);
       Path out = Path.of(config.output());
       clearPreviousOutput(out);
       if (print) {
-        String sources = config.plugins().sources().isEmpty() ? "" : " + source " + String.join(", ", config.plugins().sources());
+        String sources = (tables == null ? "" : ", " + tables.describe())
+            + (config.plugins().sources().isEmpty() ? "" : " + source " + String.join(", ", config.plugins().sources()));
         System.out.printf("backfill: %d file(s), %,d MB%s, cluster '%s', %s windows, runner %s -> %s%n", matched.files(),
             matched.bytes() >> 20, sources, config.cluster(), config.window().toPeriod(), runner, out);
       }

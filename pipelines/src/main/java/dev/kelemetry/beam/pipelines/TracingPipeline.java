@@ -1,7 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import dev.kelemetry.beam.io.ReadAuditFiles;
-import dev.kelemetry.beam.io.ReadKafkaRecords;
+import dev.kelemetry.beam.io.ReadBigQueryLogEntries;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
 import dev.kelemetry.beam.io.bigquery.WriteBigQuery;
 import dev.kelemetry.beam.io.otlp.WriteOtlp;
@@ -22,8 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -41,21 +43,33 @@ public final class TracingPipeline {
     }
   }
 
-  /** The whole graph of a backfill, read top to bottom. */
+  /** The whole graph of a backfill of files, read top to bottom. */
   public static Outputs build(Pipeline pipeline, TracingConfig config) {
-    return traceRecords(readSources(pipeline, config), config);
+    return build(pipeline, config, null);
   }
 
-  /** The files of a backfill and any plugin sources it names, as one source. */
-  static PCollectionTuple readSources(Pipeline pipeline, TracingConfig config) {
+  /**
+   * The whole graph of a backfill of the files of {@code config}, the BigQuery log-sink tables of {@code tables}
+   * (null: none) and the plugin sources it names: each source gives raw records and dead letters, and from there
+   * the graph is one.
+   */
+  public static Outputs build(Pipeline pipeline, TracingConfig config, ReadBigQueryLogEntries tables) {
+    return traceRecords(readSources(pipeline, config, tables), config);
+  }
+
+  /** Every source of a backfill, as one source. */
+  static PCollectionTuple readSources(Pipeline pipeline, TracingConfig config, ReadBigQueryLogEntries tables) {
     List<PCollectionTuple> reads = new ArrayList<>();
     if (!config.inputs().isEmpty()) {
       reads.add(pipeline.apply("ReadAuditFiles", ReadAuditFiles.from(config.inputs())
           .withClusterFromPath(config.clusterFromPath())));
     }
+    if (tables != null) {
+      reads.add(pipeline.apply("ReadBigQueryLogEntries", tables));
+    }
     reads.addAll(PluginSources.read(pipeline, config.plugins()));
     if (reads.isEmpty()) {
-      throw new IllegalArgumentException("nothing to read: give --input or --source");
+      throw new IllegalArgumentException("nothing to read: give --input, --bigquery-table or --source");
     }
     if (reads.size() == 1) {
       return reads.get(0);
@@ -101,7 +115,12 @@ public final class TracingPipeline {
 
   /** The graph plus its sinks: the local directory, and OTLP and BigQuery when set. */
   public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config) {
-    Outputs out = writeBigQuery(exportOtlp(build(pipeline, config), config), config, false);
+    buildWithLocalOutput(pipeline, config, null);
+  }
+
+  /** The same, reading BigQuery log-sink {@code tables} too (null: none). */
+  public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config, ReadBigQueryLogEntries tables) {
+    Outputs out = writeBigQuery(exportOtlp(build(pipeline, config, tables), config), config, false);
     WriteLocalDirectory.rows(out.spans(), out.deadLetters(), out.links())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
   }
@@ -136,11 +155,13 @@ public final class TracingPipeline {
   }
 
   /**
-   * The graph of a live stream, read top to bottom: Kafka in, the same graph, and the local directory out as one file
+   * The graph of a live stream, read top to bottom: a streaming source ({@code ReadKafkaRecords},
+   * {@code ReadPubsubRecords}) applied as {@code sourceStep}, the same graph, and the local directory out as one file
    * per trace window, written when the watermark passes the window's end.
    */
-  public static void buildStreamWithLocalOutput(Pipeline pipeline, ReadKafkaRecords source, TracingConfig config) {
-    Outputs out = writeBigQuery(exportOtlp(traceRecords(pipeline.apply("ReadKafkaRecords", source), config), config),
+  public static void buildStreamWithLocalOutput(Pipeline pipeline, String sourceStep,
+      PTransform<PBegin, PCollectionTuple> source, TracingConfig config) {
+    Outputs out = writeBigQuery(exportOtlp(traceRecords(pipeline.apply(sourceStep, source), config), config),
         config, true);
     WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()),
             inOutputWindows(out.links(), config.window()))

@@ -113,4 +113,73 @@ public class CommandLineTest {
         "--kafka-bootstrap", "k", "--topic", "t", "--output", "o", "--checkpoint-interval", "0s"));
     assertThat(e.getMessage(), containsString("--checkpoint-interval takes a duration"));
   }
+
+  @Test
+  public void aPubsubStreamReadsTheSubscriptionWithTheSameTimeOptions() {
+    Streams.StreamConfig s = stream("--pubsub-subscription", "projects/gke-prod/subscriptions/k8s-audit", "--output", "o",
+        "--watermark-delay", "2m");
+    assertThat(s.isPubsub(), equalTo(true));
+    assertThat(s.pubsubSubscription(), equalTo("projects/gke-prod/subscriptions/k8s-audit"));
+    assertThat(s.sourceStep(), equalTo("ReadPubsubRecords"));
+    assertThat(s.sourceDelay(), equalTo(Duration.standardMinutes(2)));
+  }
+
+  @Test
+  public void aStreamReadsExactlyOneSourceAndKafkaOptionsDoNotApplyToPubsub() {
+    CommandLine.ParameterException none = assertThrows(CommandLine.ParameterException.class, () -> stream("--output", "o"));
+    assertThat(none.getMessage(), containsString("read exactly one source"));
+    CommandLine.ParameterException both = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--topic", "t", "--pubsub-subscription", "projects/p-123456/subscriptions/s",
+        "--output", "o"));
+    assertThat(both.getMessage(), containsString("read exactly one source"));
+    CommandLine.ParameterException kafkaOnly = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--pubsub-subscription", "projects/p-123456/subscriptions/s", "--output", "o", "--consumer-group", "g",
+        "--max-records", "10"));
+    assertThat(kafkaOnly.getMessage(), containsString("--consumer-group, --max-records only apply to Kafka"));
+    CommandLine.ParameterException topicOnly = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--output", "o"));
+    assertThat(topicOnly.getMessage(), containsString("at least one --topic"));
+  }
+
+  @Test
+  public void aSubscriptionIsNamedByItsFullPath() {
+    CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--pubsub-subscription", "k8s-audit", "--output", "o"));
+    assertThat(e.getMessage(), containsString("projects/<project>/subscriptions/<name>"));
+  }
+
+  private static Kelemetry.Backfill backfill(String... args) {
+    Kelemetry.Backfill backfill = new Kelemetry.Backfill();
+    new CommandLine(backfill).parseArgs(args);
+    return backfill;
+  }
+
+  @Test
+  public void aBackfillReadsFilesOrALogSinksBigQueryTablesOrBoth() {
+    assertThat(backfill("--input", "a.log", "--output", "o").bigQuery(), equalTo(null));
+    assertThat(backfill("--bigquery-table", "gke-prod-123:logs.events", "--since", "2026-01-01", "--until",
+            "2026-02-01T00:00:00Z", "--bigquery-filter", "resource.labels.cluster_name = 'prod'", "--output", "o")
+        .bigQuery().describe(), equalTo("BigQuery gke-prod-123:logs.events where"
+            + " timestamp >= CAST('2026-01-01T00:00:00Z' AS TIMESTAMP) AND timestamp < CAST('2026-02-01T00:00:00Z' AS"
+            + " TIMESTAMP) AND (resource.labels.cluster_name = 'prod') (Storage Read API)"));
+    CommandLine.ParameterException none = assertThrows(CommandLine.ParameterException.class,
+        () -> backfill("--output", "o").bigQuery());
+    assertThat(none.getMessage(), containsString("--input (files) or --bigquery-table"));
+  }
+
+  @Test
+  public void bigQueryOptionsAreCheckedBeforeAnythingRuns() {
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--input", "a", "--output", "o",
+        "--since", "2026-01-01").bigQuery()).getMessage(), containsString("apply to --bigquery-table only"));
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--bigquery-table",
+        "gke-prod-123:logs.events", "--output", "o", "--since", "last month").bigQuery()).getMessage(),
+        containsString("--since takes a time like 2026-01-01T00:00:00Z"));
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--bigquery-table",
+        "logs.events", "--output", "o").bigQuery()).getMessage(), containsString("PROJECT:DATASET.TABLE"));
+    assertThat(assertThrows(CommandLine.ParameterException.class, () -> backfill("--bigquery-table",
+        "gke-prod-123:logs.events", "--output", "o", "--bigquery-method", "export").bigQuery()).getMessage(),
+        containsString("needs --temp-location gs://"));
+    assertThat(backfill("--bigquery-table", "gke-prod-123:logs.events", "--output", "o", "--bigquery-method", "export",
+        "--temp-location", "gs://b/tmp").bigQuery().describe(), containsString("(export)"));
+  }
 }

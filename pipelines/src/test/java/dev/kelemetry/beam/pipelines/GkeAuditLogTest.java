@@ -6,14 +6,12 @@ import static org.hamcrest.Matchers.hasSize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.Rule;
 import org.junit.Test;
@@ -21,26 +19,15 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * KHI's GKE audit entries (a pod create by the ReplicaSet controller, then two status patches by the kubelet) in their
- * JSON form, as a log sink writes them to GCS. KHI's authors gave all three the same second; a real log orders them,
- * so the conversion here spaces them one second apart, in file order. Then the kubelet's strategic-merge patches
- * ({@code @type: k8s.io/Patch}) apply to the created Pod and show as diffs.
+ * JSON form, as a log sink writes them to GCS (spaced one second apart, see {@link GkeLogEntries#khiAudit}). Then
+ * the kubelet's strategic-merge patches ({@code @type: k8s.io/Patch}) apply to the created Pod and show as diffs.
  */
 public class GkeAuditLogTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   @Test
   public void theKubeletsStatusPatchesOfTheCreatedPodShowTheirDiffs() throws Exception {
-    Path dir = SharedData.real().resolve("khi/k8s_audit");
-    List<String> lines = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      String yaml = Files.readString(dir.resolve("container_recorder_test_1_" + i + ".yaml"));
-      try (MappingIterator<JsonNode> it = new YAMLMapper().readerFor(JsonNode.class).readValues(yaml)) {
-        for (JsonNode entry : it.readAll()) {
-          ((ObjectNode) entry).put("timestamp", "2024-01-01T01:00:0" + i + "Z");
-          lines.add(entry.toString());
-        }
-      }
-    }
+    List<String> lines = GkeLogEntries.khiAudit(SharedData.real());
     Path log = tmp.newFile("gke-activity.json").toPath();
     Files.write(log, lines);
     Path out = tmp.newFolder("out").toPath();

@@ -56,13 +56,13 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
     return out;
   }
 
-  static final String WITHHELD = "(raw text withheld: it may hold Secret values; find it by source and line)";
+  public static final String WITHHELD = "(raw text withheld: it may hold Secret values; find it by source and line)";
 
   /**
    * A record we could not parse may still be a Secret write whose values must never reach a sink, dead letters
    * included. Text that names Secrets is withheld; the row keeps the file and line to find it.
    */
-  static boolean mayHoldSecretValues(String raw) {
+  public static boolean mayHoldSecretValues(String raw) {
     return raw != null && (raw.contains("Secret") || raw.contains("secrets"));
   }
 
