@@ -164,7 +164,7 @@ public class CommandLineTest {
             + " TIMESTAMP) AND (resource.labels.cluster_name = 'prod') (Storage Read API)"));
     CommandLine.ParameterException none = assertThrows(CommandLine.ParameterException.class,
         () -> backfill("--output", "o").bigQuery());
-    assertThat(none.getMessage(), containsString("--input (files) or --bigquery-table"));
+    assertThat(none.getMessage(), containsString("--input (files), --bigquery-table (a log sink's tables) or --source"));
   }
 
   @Test
