@@ -120,7 +120,7 @@ public final class TracingPipeline {
 
   /** The same, reading BigQuery log-sink {@code tables} too (null: none). */
   public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config, ReadBigQueryLogEntries tables) {
-    Outputs out = writeBigQuery(exportOtlp(build(pipeline, config, tables), config), config, false);
+    Outputs out = writeBigQuery(exportOtlp(build(pipeline, config, tables), config), config);
     WriteLocalDirectory.rows(out.spans(), out.deadLetters(), out.links())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
   }
@@ -129,17 +129,17 @@ public final class TracingPipeline {
    * Writes the spans and dead letters tables, if a dataset is set: the same rows as the local directory. Span rows
    * BigQuery refuses become dead letters, in both the table and the directory.
    */
-  static Outputs writeBigQuery(Outputs out, TracingConfig config, boolean streaming) {
+  static Outputs writeBigQuery(Outputs out, TracingConfig config) {
     if (config.bigQuery() == null) {
       return out;
     }
     PCollection<DeadLetterRow> refusedSpans = out.spans().apply("WriteBigQuerySpans",
-        WriteBigQuery.spans(config.bigQuery(), streaming));
+        WriteBigQuery.spans(config.bigQuery()));
     PCollection<DeadLetterRow> refusedLinks = out.links().apply("WriteBigQueryLinks",
-        WriteBigQuery.links(config.bigQuery(), streaming));
+        WriteBigQuery.links(config.bigQuery()));
     Outputs all = out.withDeadLetters(PCollectionList.of(refusedSpans).and(refusedLinks)
         .apply("RefusedByBigQuery", Flatten.pCollections()), "WithBigQueryDeadLetters");
-    all.deadLetters().apply("WriteBigQueryDeadLetters", WriteBigQuery.deadLetters(config.bigQuery(), streaming));
+    all.deadLetters().apply("WriteBigQueryDeadLetters", WriteBigQuery.deadLetters(config.bigQuery()));
     return all;
   }
 
@@ -161,8 +161,7 @@ public final class TracingPipeline {
    */
   public static void buildStreamWithLocalOutput(Pipeline pipeline, String sourceStep,
       PTransform<PBegin, PCollectionTuple> source, TracingConfig config) {
-    Outputs out = writeBigQuery(exportOtlp(traceRecords(pipeline.apply(sourceStep, source), config), config),
-        config, true);
+    Outputs out = writeBigQuery(exportOtlp(traceRecords(pipeline.apply(sourceStep, source), config), config), config);
     WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()),
             inOutputWindows(out.links(), config.window()))
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()).withWindowedFiles());

@@ -6,9 +6,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.io.bigquery.BigQueryTarget;
+import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.testing.kafka.KafkaBroker;
+import dev.kelemetry.beam.testing.otlp.OtlpReceiver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
+import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
+import org.apache.beam.sdk.io.gcp.testing.FakeJobService;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -37,6 +43,7 @@ import org.junit.rules.TemporaryFolder;
 public class StreamCommandIT {
   @ClassRule public static final KafkaBroker KAFKA = new KafkaBroker();
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+  @ClassRule public static final OtlpReceiver OTLP = new OtlpReceiver();
 
   static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -85,6 +92,41 @@ public class StreamCommandIT {
     List<String> streamed = comparable(SpanFiles.read(Path.of(streamConfig.output())));
     assertThat(streamed.size(), equalTo(batch.size()));
     assertThat(streamed, equalTo(batch));
+  }
+
+  /**
+   * The stream's other sinks: the spans it writes to its directory also reach an OTLP receiver and the BigQuery
+   * spans table (Beam's fake services), the same ids in all three.
+   */
+  @Test
+  public void aStreamAlsoExportsOverOtlpAndWritesTheBigQueryTables() throws Exception {
+    Path log = TMP.getRoot().toPath().resolve("sinks.log");
+    Kelemetry.generate("deployment-rollout", 1, 4, Instant.parse("2026-02-01T09:10:00Z"), log);
+    List<String> lines = Files.readAllLines(log);
+    createTopic(KAFKA.bootstrapServers(), "audit-sinks", 1);
+    try (KafkaProducer<byte[], byte[]> producer = producer(KAFKA.bootstrapServers())) {
+      for (String line : lines) {
+        producer.send(new ProducerRecord<>("audit-sinks", null, line.getBytes(StandardCharsets.UTF_8)));
+      }
+      producer.flush();
+    }
+    FakeDatasetService.setUp();
+    FakeDatasetService datasets = new FakeDatasetService();
+    datasets.createDataset("kelemetry-test", "stream_traces", "", "", null);
+    TracingConfig config = TracingConfig.defaults(List.of(), TMP.newFolder("sinks").toString())
+        .withOtlp(OtlpOptions.of(OTLP.grpcEndpoint(), OtlpOptions.GRPC))
+        .withBigQuery(BigQueryTarget.parse("kelemetry-test:stream_traces")
+            .withServices(new FakeBigQueryServices().withDatasetService(datasets).withJobService(new FakeJobService())));
+    Streams.StreamConfig stream = new Streams.StreamConfig(KAFKA.bootstrapServers(), List.of("audit-sinks"),
+        new Streams.ClusterRule("sinks", null, null), "sinks", Duration.standardMinutes(1), Duration.ZERO,
+        Duration.standardSeconds(2), (long) lines.size());
+    Streams.run(stream, config, false);
+
+    List<String> written = SpanFiles.read(Path.of(config.output())).stream().map(SpanRow::spanId).sorted().toList();
+    assertThat(written.size(), greaterThan(300));
+    assertThat(OTLP.spans().stream().map(OtlpReceiver.ReceivedSpan::spanId).sorted().toList(), equalTo(written));
+    assertThat(datasets.getAllRows("kelemetry-test", "stream_traces", "spans").stream()
+        .map(r -> (String) r.get("span_id")).sorted().toList(), equalTo(written));
   }
 
   @Test

@@ -39,22 +39,22 @@ public final class WriteBigQuery {
   static final Duration STREAMING_COMMIT = Duration.standardSeconds(5);
 
   /** Writes span rows; yields a dead letter for every row BigQuery refused. */
-  public static PTransform<PCollection<SpanRow>, PCollection<DeadLetterRow>> spans(BigQueryTarget target, boolean streaming) {
-    return objectTable(target, SPANS, TableRows::span, "start_time", streaming);
+  public static PTransform<PCollection<SpanRow>, PCollection<DeadLetterRow>> spans(BigQueryTarget target) {
+    return objectTable(target, SPANS, TableRows::span, "start_time");
   }
 
   /** Writes link rows; yields a dead letter for every row BigQuery refused. */
-  public static PTransform<PCollection<LinkRow>, PCollection<DeadLetterRow>> links(BigQueryTarget target, boolean streaming) {
-    return objectTable(target, LINKS, TableRows::link, "window_start", streaming);
+  public static PTransform<PCollection<LinkRow>, PCollection<DeadLetterRow>> links(BigQueryTarget target) {
+    return objectTable(target, LINKS, TableRows::link, "window_start");
   }
 
   /** A table of rows about objects: day-partitioned on {@code timeField}, clustered as objects are searched. */
   private static <T> PTransform<PCollection<T>, PCollection<DeadLetterRow>> objectTable(BigQueryTarget target, String table,
-      SerializableFunction<T, TableRow> format, String timeField, boolean streaming) {
+      SerializableFunction<T, TableRow> format, String timeField) {
     return new PTransform<>() {
       @Override
       public PCollection<DeadLetterRow> expand(PCollection<T> rows) {
-        WriteResult result = rows.apply("Write " + table, write(target, table, format, streaming)
+        WriteResult result = rows.apply("Write " + table, write(target, table, format, rows)
             .withTimePartitioning(new TimePartitioning().setType("DAY").setField(timeField))
             .withClustering(new Clustering().setFields(List.of("cluster", "resource", "namespace", "object_name"))));
         return result.getFailedStorageApiInserts()
@@ -65,12 +65,11 @@ public final class WriteBigQuery {
   }
 
   /** Writes dead-letter rows; what BigQuery refuses of those is counted. */
-  public static PTransform<PCollection<DeadLetterRow>, PCollection<DeadLetterRow>> deadLetters(BigQueryTarget target,
-      boolean streaming) {
+  public static PTransform<PCollection<DeadLetterRow>, PCollection<DeadLetterRow>> deadLetters(BigQueryTarget target) {
     return new PTransform<>() {
       @Override
       public PCollection<DeadLetterRow> expand(PCollection<DeadLetterRow> rows) {
-        WriteResult result = rows.apply("WriteDeadLettersTable", write(target, DEAD_LETTERS, TableRows::deadLetter, streaming)
+        WriteResult result = rows.apply("WriteDeadLettersTable", write(target, DEAD_LETTERS, TableRows::deadLetter, rows)
             .withTimePartitioning(new TimePartitioning().setType("DAY")));
         return result.getFailedStorageApiInserts()
             .apply("RefusedDeadLetters", ParDo.of(new Refused(target.table(DEAD_LETTERS), Counters.BIGQUERY_DEAD_LETTERS_REFUSED)))
@@ -79,8 +78,9 @@ public final class WriteBigQuery {
     };
   }
 
+  /** An unbounded input (a stream) commits every few seconds; a bounded one (a backfill, a bounded stream) once. */
   private static <T> BigQueryIO.Write<T> write(BigQueryTarget target, String table, SerializableFunction<T, TableRow> format,
-      boolean streaming) {
+      PCollection<T> input) {
     BigQueryIO.Write<T> write = BigQueryIO.<T>write()
         .to(target.table(table))
         .withFormatFunction(format)
@@ -88,7 +88,7 @@ public final class WriteBigQuery {
         .withMethod(BigQueryIO.Write.Method.STORAGE_WRITE_API)
         .withCreateDisposition(BigQueryIO.Write.CreateDisposition.CREATE_IF_NEEDED)
         .withWriteDisposition(BigQueryIO.Write.WriteDisposition.WRITE_APPEND);
-    if (streaming) {
+    if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
       write = write.withTriggeringFrequency(STREAMING_COMMIT).withAutoSharding();
     }
     return target.services() == null ? write : write.withTestServices(target.services());
