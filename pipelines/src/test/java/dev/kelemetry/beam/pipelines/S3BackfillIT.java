@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -114,6 +115,34 @@ public class S3BackfillIT {
     assertThat(counted.get("accounted_for").asBoolean(), equalTo(true));
     assertThat(counted.get("read").asLong(), equalTo(lines(a) + lines(b)));
     assertThat(counted, equalTo(reference.summary().get("records")));
+  }
+
+  /**
+   * Two clusters from two kinds of storage: the member cluster's generated rollout, gzip'd on the S3 server, whose
+   * Deployment names a parent in the hub cluster with the parent-link annotation; the hub's log in a local gzip file.
+   * The member's Deployment tree joins the hub object's trace (checked against a backfill of the member alone, see
+   * {@link CrossClusterLogs}), on the embedded Flink runner, through the command line.
+   */
+  @Test
+  public void aMemberOnS3HangsUnderItsHubParentFromALocalGzip() throws Exception {
+    Path local = TMP.newFolder("cross-cluster").toPath();
+    Path member = ObjectStoreBackfills.gzip(local.resolve("clusters/member/audit.log.gz"), CrossClusterLogs.memberLog(true));
+    store.upload("audit", "clusters/member/audit.log.gz", member);
+    ObjectStoreBackfills.gzip(local.resolve("clusters/hub/audit.log.gz"), CrossClusterLogs.hubLog());
+    Path plainLog = ObjectStoreBackfills.gzip(local.resolve("plain/audit.log.gz"), CrossClusterLogs.memberLog(false));
+
+    List<String> args = new ArrayList<>(List.of("--input", "s3://audit/clusters/member/*.log.gz",
+        "--input", local + "/clusters/hub/*.log.gz", "--cluster-from-path", "/clusters/([^/]+)/"));
+    args.addAll(store.s3Options());
+    ObjectStoreBackfills.Run linked = ObjectStoreBackfills.backfill(TMP.newFolder("cross-linked").toPath(), args);
+    assertThat(linked.stderr(), linked.code(), equalTo(0));
+    assertThat(linked.summary().get("records").get("accounted_for").asBoolean(), equalTo(true));
+
+    ObjectStoreBackfills.Run plain = ObjectStoreBackfills.backfill(TMP.newFolder("cross-plain").toPath(),
+        List.of("--input", plainLog + "@" + CrossClusterLogs.MEMBER));
+    assertThat(plain.stderr(), plain.code(), equalTo(0));
+
+    assertThat(CrossClusterLogs.assertMemberTreeUnderHubParent(plain.spans(), linked.spans()), greaterThan(100));
   }
 
   /** The one line a backfill of {@code input} prints when it fails before it runs. */
