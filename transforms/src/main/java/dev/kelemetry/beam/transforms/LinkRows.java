@@ -1,5 +1,6 @@
 package dev.kelemetry.beam.transforms;
 
+import dev.kelemetry.beam.plugins.ObjectLink;
 import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
@@ -67,12 +68,11 @@ public final class LinkRows extends PTransform<PCollection<KV<String, ObjectSigh
           LinkRow.PARENT, owner.linker(), owner.toLink().describe(s.cluster()), owner.clusterFrom(s.cluster()),
           owner.uid(), seen, seen));
     }
-    for (Map.Entry<String, String> related : s.related().entrySet()) {
-      for (String target : related.getValue().split(", ")) {
-        int colon = target.indexOf(':');
-        String targetCluster = colon > 0 && target.indexOf('/') > colon ? target.substring(0, colon) : s.cluster();
+    for (Map.Entry<String, List<ObjectLink>> related : s.related().entrySet()) {
+      for (ObjectLink target : related.getValue()) {
         rows.add(new LinkRow(window, s.cluster(), s.apiGroup(), s.resource(), s.namespace(), s.name(), s.uid(),
-            LinkRow.RELATED, related.getKey(), target, targetCluster, "", seen, seen));
+            LinkRow.RELATED, related.getKey(), target.describe(s.cluster()),
+            target.cluster().isEmpty() ? s.cluster() : target.cluster(), target.uid(), seen, seen));
       }
     }
     return rows;

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The enabled linkers, applied together to an object's state: its parent (the first parent link, in linker order)
@@ -26,9 +25,9 @@ public final class ObjectLinks implements Serializable {
   /**
    * What the linkers found.
    *
-   * @param related per linker, the related objects as {@link ObjectLink#describe} writes them, sorted, comma-separated
+   * @param related per linker, the related objects, each once, in the order of {@link #describe}
    */
-  public record Found(OwnerRef parent, SortedMap<String, String> related) {
+  public record Found(OwnerRef parent, SortedMap<String, List<ObjectLink>> related) {
     public static final Found NONE = new Found(null, Collections.emptySortedMap());
   }
 
@@ -60,7 +59,7 @@ public final class ObjectLinks implements Serializable {
       return Found.NONE;
     }
     OwnerRef parent = null;
-    Map<String, TreeSet<String>> related = new TreeMap<>();
+    Map<String, TreeMap<String, ObjectLink>> related = new TreeMap<>();
     for (Linker linker : linkers) {
       List<ObjectLink> links;
       try {
@@ -72,12 +71,17 @@ public final class ObjectLinks implements Serializable {
         if (link.role() == ObjectLink.Role.PARENT && parent == null) {
           parent = OwnerRef.of(link, linker.name());
         } else {
-          related.computeIfAbsent(linker.name(), k -> new TreeSet<>()).add(link.describe(cluster));
+          related.computeIfAbsent(linker.name(), k -> new TreeMap<>()).putIfAbsent(link.describe(cluster), link);
         }
       }
     }
-    SortedMap<String, String> joined = new TreeMap<>();
-    related.forEach((name, objects) -> joined.put(name, String.join(", ", objects)));
-    return parent == null && joined.isEmpty() ? Found.NONE : new Found(parent, joined);
+    SortedMap<String, List<ObjectLink>> byLinker = new TreeMap<>();
+    related.forEach((name, objects) -> byLinker.put(name, List.copyOf(objects.values())));
+    return parent == null && byLinker.isEmpty() ? Found.NONE : new Found(parent, byLinker);
+  }
+
+  /** Related objects as a span attribute shows them: {@link ObjectLink#describe}, comma-separated. */
+  public static String describe(List<ObjectLink> objects, String fromCluster) {
+    return String.join(", ", objects.stream().map(o -> o.describe(fromCluster)).toList());
   }
 }

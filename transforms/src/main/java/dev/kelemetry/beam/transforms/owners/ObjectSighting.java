@@ -1,7 +1,9 @@
 package dev.kelemetry.beam.transforms.owners;
 
+import dev.kelemetry.beam.plugins.ObjectLink;
 import java.io.Serializable;
 import java.util.Collections;
+import java.util.List;
 import java.util.SortedMap;
 
 /**
@@ -23,7 +25,7 @@ public record ObjectSighting(
     long seenMicros,
     OwnerRef owner,
     boolean placeholder,
-    SortedMap<String, String> related)
+    SortedMap<String, List<ObjectLink>> related)
     implements Serializable {
 
   public ObjectSighting {

@@ -167,7 +167,8 @@ public final class OwnerForest {
     String cluster = o.cluster();
     Map<String, Object> attrs = new TreeMap<>(SpanAttributes.forObject(cluster, o.apiGroup(), o.apiVersion(), o.kind(),
         o.resource(), o.namespace(), o.name(), o.uid()));
-    o.related().forEach((linker, objects) -> attrs.put(ObjectLinks.ATTRIBUTE_PREFIX + linker, objects));
+    o.related().forEach((linker, objects) -> attrs.put(ObjectLinks.ATTRIBUTE_PREFIX + linker,
+        ObjectLinks.describe(objects, cluster)));
     if (o.placeholder()) {
       attrs.put("kelemetry.object.known_from", "ownerReference");
     }

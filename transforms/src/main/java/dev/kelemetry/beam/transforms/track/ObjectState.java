@@ -1,9 +1,11 @@
 package dev.kelemetry.beam.transforms.track;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kelemetry.beam.plugins.ObjectLink;
 import dev.kelemetry.beam.transforms.owners.OwnerRef;
 import java.io.Serializable;
 import java.util.Collections;
+import java.util.List;
 import java.util.SortedMap;
 
 /**
@@ -26,7 +28,7 @@ public record ObjectState(
     String resourceVersion,
     boolean deleted,
     OwnerRef owner,
-    SortedMap<String, String> related,
+    SortedMap<String, List<ObjectLink>> related,
     long sightedWindow,
     String sightedLinks,
     boolean stateFromWatch)

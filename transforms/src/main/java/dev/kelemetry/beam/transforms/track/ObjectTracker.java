@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kelemetry.beam.plugins.ObjectLink;
 import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.Rows;
@@ -263,7 +264,7 @@ public final class ObjectTracker implements Serializable {
   }
 
   /** What a sighting told owner resolution about an object's links: a change within a window sends another. */
-  private static String linksKey(OwnerRef owner, Map<String, String> related) {
+  private static String linksKey(OwnerRef owner, Map<String, List<ObjectLink>> related) {
     return (owner == null ? "" : owner.clusterFrom("") + "/" + owner.uid()) + (related.isEmpty() ? "" : " " + related);
   }
 

@@ -134,7 +134,8 @@ public class ObjectLinksTest {
             + "\"name\":\"d\",\"uid\":\"d-uid\"}");
     ObjectLinks.Found found = ALL.of("c1", pod);
     assertThat(found.parent().uid(), equalTo("rs-uid"));
-    assertThat(found.related(), hasEntry("parent-link-annotation", "hub:deployments.apps/ns/d"));
+    assertThat(ObjectLinks.describe(found.related().get("parent-link-annotation"), "c1"),
+        equalTo("hub:deployments.apps/ns/d"));
   }
 
   @Test
@@ -144,7 +145,7 @@ public class ObjectLinksTest {
         + "'spec':{'nodeName':'node-3'}}");
     ObjectLinks.Found found = ALL.of("c1", pod);
     assertThat(found.parent().uid(), equalTo("rs-uid"));
-    assertThat(found.related(), hasEntry("pod-node", "nodes/node-3"));
+    assertThat(ObjectLinks.describe(found.related().get("pod-node"), "c1"), equalTo("nodes/node-3"));
     assertThat(ALL.of("c1", json("{'kind':'Pod','metadata':{'name':'p'},'spec':{}}")).related(), anEmptyMap());
     assertThat(ALL.of("c1", json("{'kind':'PodTemplate','metadata':{'name':'p'},'spec':{'nodeName':'n'}}")).related(),
         anEmptyMap());

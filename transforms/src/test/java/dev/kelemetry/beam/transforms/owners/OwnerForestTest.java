@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.hasKey;
 
+import dev.kelemetry.beam.plugins.ObjectLink;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.spans.SpanIds;
 import java.util.HashMap;
@@ -270,7 +271,8 @@ public class OwnerForestTest {
   @Test
   public void relatedLinksAreAttributesOfTheObjectSpan() {
     ObjectSighting pod = new ObjectSighting(C, "pod-uid", "pod-uid", "", "v1", "Pod", "pods", "ns", "web-6d4f-x", W, W,
-        TO_RS, false, new java.util.TreeMap<>(Map.of("pod-node", "nodes/node-3")));
+        TO_RS, false, new java.util.TreeMap<>(Map.of("pod-node",
+            List.of(ObjectLink.related("", "v1", "Node", "nodes", "", "node-3", "")))));
     SpanRow span = byUid(resolve(10, pod)).get("pod-uid");
     assertThat(span.attributes(), hasEntry("kelemetry.link.pod-node", (Object) "nodes/node-3"));
     assertThat(span.parentSpanId(), equalTo(SpanIds.objectSpanId(C, "rs-uid", W)));

@@ -493,7 +493,7 @@ public class ObjectTrackerTest {
         new Ev("update", "", "pods", "prod", "web-x").at(20).response(bound).record());
     assertThat(running.sighting(), notNullValue());
     assertThat(running.sighting().owner().uid(), equalTo("rs-1"));
-    assertThat(running.sighting().related(), hasEntry("pod-node", "nodes/node-3"));
+    assertThat(ObjectLinks.describe(running.sighting().related().get("pod-node"), "c1"), equalTo("nodes/node-3"));
     ObjectTracker.Step again = tracker.track(running.state(),
         new Ev("update", "", "pods", "prod", "web-x").at(30).response(bound.deepCopy().put("x", 1)).record());
     assertThat(again.sighting(), nullValue());
