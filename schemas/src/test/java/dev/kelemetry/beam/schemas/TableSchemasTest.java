@@ -43,6 +43,31 @@ public class TableSchemasTest {
   }
 
   @Test
+  public void metricRowWritesTheFieldsOfTheMetricsTable() throws Exception {
+    assertThat(jsonNames(MetricRow.class), equalTo(schemaNames("metrics")));
+    for (String distribution : List.of("latency_ms", "timeout_ratio")) {
+      JsonNode fields = field("metrics", distribution).get("fields");
+      assertThat(distribution, jsonNames(MetricRow.Distribution.class), equalTo(names(fields)));
+      for (JsonNode f : fields) {
+        if (f.get("name").asText().equals("buckets")) {
+          assertThat(jsonNames(MetricRow.Bucket.class), equalTo(names(f.get("fields"))));
+        }
+      }
+    }
+  }
+
+  @Test
+  public void metricRowsKeepTheirEmptyMeasuresAsNulls() {
+    MetricRow row = new MetricRow("requests", "w0", "w1", new java.util.TreeMap<>(java.util.Map.of("verb", "get")), 3, 1,
+        null, null, null);
+    String json = Rows.toJson(row);
+    assertThat(json, equalTo("{\"metric\":\"requests\",\"window_start\":\"w0\",\"window_end\":\"w1\","
+        + "\"dimensions\":{\"verb\":\"get\"},\"count\":3,\"error_count\":1,\"latency_ms\":null,"
+        + "\"timeout_ratio\":null,\"bytes\":null}"));
+    assertThat(Rows.fromJson(json, MetricRow.class), equalTo(row));
+  }
+
+  @Test
   public void rowsSerializeInSchemaOrderWithSortedAttributes() {
     SpanRow row = new SpanRow("t", "s", "", "object", "pods/a", "x", "y", "unset", "c", "", "pods", "ns", "a", "u", "w",
         new java.util.HashMap<>(java.util.Map.of("b", 1, "a", 2)), List.of());
@@ -62,6 +87,21 @@ public class TableSchemasTest {
     for (RecordComponent c : type.getRecordComponents()) {
       names.add(c.getAccessor().getAnnotation(JsonProperty.class).value());
     }
+    return names;
+  }
+
+  private static JsonNode field(String table, String name) throws Exception {
+    for (JsonNode f : Rows.JSON.readTree(Rows.tableSchema(table))) {
+      if (f.get("name").asText().equals(name)) {
+        return f;
+      }
+    }
+    throw new AssertionError("no field " + name + " in " + table);
+  }
+
+  private static List<String> names(JsonNode fields) {
+    List<String> names = new ArrayList<>();
+    fields.forEach(f -> names.add(f.get("name").asText()));
     return names;
   }
 
