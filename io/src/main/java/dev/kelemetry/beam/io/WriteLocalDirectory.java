@@ -2,6 +2,7 @@ package dev.kelemetry.beam.io;
 
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.LinkRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import org.apache.beam.sdk.io.TextIO;
@@ -14,13 +15,15 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * The default sink: a local directory with {@code spans/}, {@code dead_letters/} and {@code links/} as newline-delimited JSON, the same
+ * The default sink: a local directory with {@code spans/}, {@code dead_letters/}, {@code links/} and {@code metrics/} as
+ * newline-delimited JSON, the same
  * fields as the BigQuery tables, so DuckDB ({@code read_json('out/spans/*.json')}) runs the same queries.
  */
 public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDone> {
   public static final TupleTag<SpanRow> SPANS = new TupleTag<>() {};
   public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
   public static final TupleTag<LinkRow> LINKS = new TupleTag<>() {};
+  public static final TupleTag<MetricRow> METRICS = new TupleTag<>() {};
 
   private final String directory;
   private final boolean windowed;
@@ -50,8 +53,8 @@ public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDon
   }
 
   public static PCollectionTuple rows(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters,
-      PCollection<LinkRow> links) {
-    return PCollectionTuple.of(SPANS, spans).and(DEAD_LETTERS, deadLetters).and(LINKS, links);
+      PCollection<LinkRow> links, PCollection<MetricRow> metrics) {
+    return PCollectionTuple.of(SPANS, spans).and(DEAD_LETTERS, deadLetters).and(LINKS, links).and(METRICS, metrics);
   }
 
   // Typed lambdas, not the method reference Rows::toJson twice: javac gives two serializable references to one method
@@ -67,6 +70,9 @@ public final class WriteLocalDirectory extends PTransform<PCollectionTuple, PDon
     rows.get(LINKS)
         .apply("LinksAsJson", MapElements.into(TypeDescriptors.strings()).via((LinkRow row) -> Rows.toJson(row)))
         .apply("WriteLinks", text("links/links"));
+    rows.get(METRICS)
+        .apply("MetricsAsJson", MapElements.into(TypeDescriptors.strings()).via((MetricRow row) -> Rows.toJson(row)))
+        .apply("WriteMetrics", text("metrics/metrics"));
     return PDone.in(rows.getPipeline());
   }
 }

@@ -6,6 +6,7 @@ import dev.kelemetry.beam.io.ReadBigQueryLogEntries;
 import dev.kelemetry.beam.io.ReadPubsubRecords;
 import dev.kelemetry.beam.io.bigquery.BigQueryTarget;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
+import dev.kelemetry.beam.transforms.metrics.MetricDefinitions;
 import dev.kelemetry.beam.io.ObjectStorage;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.plugins.Linker;
@@ -122,8 +123,25 @@ public final class Kelemetry implements Runnable {
     @CommandLine.ArgGroup(exclusive = false, heading = "Export over OTLP (besides the output directory):%n")
     OtlpCli otlp;
 
-    @Option(names = "--bigquery-dataset", paramLabel = "PROJECT:DATASET", description = "Also write the spans and dead_letters tables there (created when absent, from schemas/); credentials are Application Default Credentials.")
+    @Option(names = "--bigquery-dataset", paramLabel = "PROJECT:DATASET", description = "Also write the spans, links, metrics and dead_letters tables there (created when absent, from schemas/); credentials are Application Default Credentials.")
     String bigQueryDataset;
+
+    @Option(names = "--metrics", paramLabel = "FILE", description = "Metric definitions, YAML (default: the built-in set; docs/metrics.md).")
+    Path metricsFile;
+
+    @Option(names = "--no-metrics", description = "Compute no metrics.")
+    boolean noMetrics;
+
+    @Option(names = "--metrics-window", defaultValue = "1m", description = "Event-time window of request metrics (default: ${DEFAULT-VALUE}).")
+    String metricsWindow = "1m";
+
+    MetricDefinitions metrics() {
+      if (noMetrics && metricsFile != null) {
+        throw new IllegalArgumentException("--metrics and --no-metrics exclude each other");
+      }
+      return noMetrics ? MetricDefinitions.none()
+          : metricsFile == null ? MetricDefinitions.defaults() : MetricDefinitions.read(metricsFile);
+    }
   }
 
   /** The OTLP exporter's options; all but the endpoint have defaults. */
@@ -495,7 +513,9 @@ public final class Kelemetry implements Runnable {
         .withRedactPaths(run.redact)
         .withPlugins(new PluginConfig(List.of(), Map.of(), run.disabledLinkers))
         .withOtlp(run.otlp == null ? null : run.otlp.options())
-        .withBigQuery(run.bigQueryDataset == null ? null : BigQueryTarget.parse(run.bigQueryDataset));
+        .withBigQuery(run.bigQueryDataset == null ? null : BigQueryTarget.parse(run.bigQueryDataset))
+        .withMetrics(run.metrics())
+        .withMetricsWindow(parseDuration(run.metricsWindow, "--metrics-window"));
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");

@@ -87,6 +87,11 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
     spans.put(SpanRow.KIND_STATE, get(Counters.SPANS_PREFIX + SpanRow.KIND_STATE));
     root.put("owners_known_only_from_references", get(Counters.PLACEHOLDER_OWNERS));
     root.put("spans_without_placement", get(Counters.SPANS_WITHOUT_PLACEMENT));
+    ObjectNode metrics = root.putObject("metrics");
+    metrics.put("window_seconds", config.metricsWindow().getStandardSeconds());
+    metrics.put("requests", get(Counters.METRIC_REQUESTS));
+    metrics.put("samples", get(Counters.METRIC_SAMPLES));
+    metrics.put("rows", get(Counters.METRIC_ROWS));
     if (config.otlp() != null) {
       ObjectNode otlp = root.putObject("otlp");
       otlp.put("endpoint", config.otlp().endpoint());
@@ -112,12 +117,14 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
         "records: %,d read = %,d parsed + %,d dead-lettered + %,d filtered%s%n"
             + "requests: %,d   object states: %,d   Kubernetes Events: %,d   objects: %,d   traces: %,d%n"
             + "spans: %,d object + %,d audit + %,d event + %,d state%n"
+            + "metrics: %,d samples of %,d requests -> %,d rows%n"
             + "time: %.1f s (%,d records/s)",
         get(Counters.RECORDS_READ), get(Counters.RECORDS_PARSED), get(Counters.RECORDS_DEAD_LETTERED),
         get(Counters.RECORDS_FILTERED), accountsForEveryRecord() ? "" : "  (DOES NOT ADD UP)",
         get(Counters.REQUESTS), get(Counters.STATES), get(Counters.EVENTS), get(Counters.OBJECTS), get(Counters.TRACES),
         get(Counters.SPANS_PREFIX + SpanRow.KIND_OBJECT), get(Counters.SPANS_PREFIX + SpanRow.KIND_AUDIT),
         get(Counters.SPANS_PREFIX + SpanRow.KIND_EVENT), get(Counters.SPANS_PREFIX + SpanRow.KIND_STATE),
+        get(Counters.METRIC_SAMPLES), get(Counters.METRIC_REQUESTS), get(Counters.METRIC_ROWS),
         seconds, seconds > 0 ? Math.round(get(Counters.RECORDS_READ) / seconds) : 0);
   }
 }

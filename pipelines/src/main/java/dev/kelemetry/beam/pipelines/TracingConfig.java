@@ -4,6 +4,7 @@ import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.ObjectStorage;
 import dev.kelemetry.beam.io.bigquery.BigQueryTarget;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
+import dev.kelemetry.beam.transforms.metrics.MetricDefinitions;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -22,6 +23,8 @@ import org.joda.time.Duration;
  * @param plugins custom sources and the linkers switched off
  * @param otlp where spans are also exported over OTLP, or null
  * @param bigQuery the dataset that also gets the spans and dead letters tables, or null
+ * @param metrics the metrics to compute ({@link MetricDefinitions#none()}: none)
+ * @param metricsWindow the event-time window of request metrics (reaction times use the trace window)
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -35,7 +38,9 @@ public record TracingConfig(
     ObjectStorage objectStorage,
     PluginConfig plugins,
     OtlpOptions otlp,
-    BigQueryTarget bigQuery) {
+    BigQueryTarget bigQuery,
+    MetricDefinitions metrics,
+    Duration metricsWindow) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
@@ -45,11 +50,18 @@ public record TracingConfig(
     if (window.getMillis() <= 0 || Duration.standardDays(1).getMillis() % window.getMillis() != 0) {
       throw new IllegalArgumentException("--window must divide a day evenly (e.g. 5m, 30m, 1h), got " + window);
     }
+    metrics = metrics == null ? MetricDefinitions.none() : metrics;
+    metricsWindow = metricsWindow == null ? Duration.standardMinutes(1) : metricsWindow;
+    if (metricsWindow.getMillis() <= 0 || Duration.standardDays(1).getMillis() % metricsWindow.getMillis() != 0) {
+      throw new IllegalArgumentException("--metrics-window must divide a day evenly (e.g. 10s, 1m, 5m), got "
+          + metricsWindow);
+    }
   }
 
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
     return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24),
-        List.of(), null, ObjectStorage.defaults(), PluginConfig.NONE, null, null);
+        List.of(), null, ObjectStorage.defaults(), PluginConfig.NONE, null, null, MetricDefinitions.defaults(),
+        Duration.standardMinutes(1));
   }
 
   public TracingConfig withCluster(String c) {
@@ -92,12 +104,20 @@ public record TracingConfig(
     return with(b -> b.bigQuery = t);
   }
 
+  public TracingConfig withMetrics(MetricDefinitions m) {
+    return with(b -> b.metrics = m);
+  }
+
+  public TracingConfig withMetricsWindow(Duration w) {
+    return with(b -> b.metricsWindow = w);
+  }
+
   /** A copy with some fields changed: one place that lists every field, so a new field is one line per method. */
   private TracingConfig with(Consumer<Fields> change) {
     Fields f = new Fields(this);
     change.accept(f);
     return new TracingConfig(f.inputs, f.output, f.cluster, f.window, f.maxOwnerDepth, f.stateTtl, f.redactPaths,
-        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp, f.bigQuery);
+        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp, f.bigQuery, f.metrics, f.metricsWindow);
   }
 
   private static final class Fields {
@@ -113,6 +133,8 @@ public record TracingConfig(
     PluginConfig plugins;
     OtlpOptions otlp;
     BigQueryTarget bigQuery;
+    MetricDefinitions metrics;
+    Duration metricsWindow;
 
     Fields(TracingConfig c) {
       inputs = c.inputs;
@@ -127,6 +149,8 @@ public record TracingConfig(
       plugins = c.plugins;
       otlp = c.otlp;
       bigQuery = c.bigQuery;
+      metrics = c.metrics;
+      metricsWindow = c.metricsWindow;
     }
   }
 }

@@ -7,7 +7,9 @@ import dev.kelemetry.beam.io.bigquery.WriteBigQuery;
 import dev.kelemetry.beam.io.otlp.WriteOtlp;
 import dev.kelemetry.beam.plugins.SourceOutputs;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.LinkRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.BuildSpans;
@@ -17,10 +19,14 @@ import dev.kelemetry.beam.transforms.LinkRows;
 import dev.kelemetry.beam.transforms.ParseRecords;
 import dev.kelemetry.beam.transforms.ResolveOwners;
 import dev.kelemetry.beam.transforms.TrackObjects;
+import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import dev.kelemetry.beam.transforms.metrics.ComputeMetrics;
+import dev.kelemetry.beam.transforms.metrics.MetricDefinitions;
 import dev.kelemetry.beam.transforms.links.ObjectLinks;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
@@ -36,12 +42,11 @@ public final class TracingPipeline {
   private TracingPipeline() {}
 
   /** What the graph produces, before any sink: so tests can assert on it. */
-  public record Outputs(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters, PCollection<LinkRow> links) {
+  public record Outputs(PCollection<SpanRow> spans, PCollection<DeadLetterRow> deadLetters, PCollection<LinkRow> links,
+      PCollection<MetricRow> metrics) {}
 
-    Outputs withDeadLetters(PCollection<DeadLetterRow> more, String name) {
-      return new Outputs(spans, PCollectionList.of(deadLetters).and(more).apply(name, Flatten.pCollections()), links);
-    }
-  }
+  /** The rows of the graph; its dead letters went to the run's error handler. */
+  record Traced(PCollection<SpanRow> spans, PCollection<LinkRow> links, PCollection<MetricRow> metrics) {}
 
   /** The whole graph of a backfill of files, read top to bottom. */
   public static Outputs build(Pipeline pipeline, TracingConfig config) {
@@ -89,10 +94,18 @@ public final class TracingPipeline {
    * {@link ReadAuditFiles#RECORDS} and its dead letters under {@link ReadAuditFiles#DEAD_LETTERS}.
    */
   public static Outputs traceRecords(PCollectionTuple raw, TracingConfig config) {
+    DeadLetters deadLetters = DeadLetters.register(raw.getPipeline());
+    Traced traced = trace(raw, config, deadLetters);
+    return new Outputs(traced.spans(), deadLetters.close(), traced.links(), traced.metrics());
+  }
+
+  /** The graph itself, read top to bottom; every step's dead letters go to {@code deadLetters}. */
+  static Traced trace(PCollectionTuple raw, TracingConfig config, DeadLetters deadLetters) {
     PCollectionTuple parsed = raw.get(ReadAuditFiles.RECORDS)
         .apply("ParseRecords", ParseRecords.withDefaultCluster(config.cluster()));
-    PCollectionTuple tracked = parsed.get(ParseRecords.RECORDS)
-        .apply("Deduplicate", Deduplicate.byAuditIdWithin(config.window()))
+    PCollection<ControlPlaneRecord> records = parsed.get(ParseRecords.RECORDS)
+        .apply("Deduplicate", Deduplicate.byAuditIdWithin(config.window()));
+    PCollectionTuple tracked = records
         .apply("KeyByObject", KeyByObject.create())
         .apply("TrackObjects", TrackObjects.inWindowsOf(config.window())
             .withStateTtl(config.stateTtl())
@@ -104,13 +117,29 @@ public final class TracingPipeline {
             .withLinkTtl(config.stateTtl()));
     PCollection<SpanRow> spans = BuildSpans.inputs(tracked, resolved)
         .apply("BuildSpans", BuildSpans.inWindowsOf(config.window()));
-    PCollection<DeadLetterRow> deadLetters = PCollectionList
-        .of(raw.get(ReadAuditFiles.DEAD_LETTERS))
-        .and(parsed.get(ParseRecords.DEAD_LETTERS))
-        .and(tracked.get(TrackObjects.DEAD_LETTERS))
-        .apply("CollectDeadLetters", Flatten.pCollections());
     PCollection<LinkRow> links = tracked.get(TrackObjects.SIGHTINGS).apply("LinkRows", LinkRows.inWindowsOf(config.window()));
-    return new Outputs(spans, deadLetters, links);
+    PCollection<MetricRow> metrics = computeMetrics(records, parsed.get(ParseRecords.UNTRACED_REQUESTS), spans, config);
+    deadLetters.add(raw.get(ReadAuditFiles.DEAD_LETTERS), "SourceDeadLetters");
+    deadLetters.add(parsed.get(ParseRecords.DEAD_LETTERS), "ParseDeadLetters");
+    deadLetters.add(tracked.get(TrackObjects.DEAD_LETTERS), "TrackDeadLetters");
+    return new Traced(spans, links, metrics);
+  }
+
+  /**
+   * Request metrics from every audit request once: the traced ones as deduplicated for tracing, the untraced ones
+   * (lists, watches, Event writes, ...) deduplicated here; per metric window. Reaction times from the spans, per
+   * trace window.
+   */
+  static PCollection<MetricRow> computeMetrics(PCollection<ControlPlaneRecord> traced,
+      PCollection<ControlPlaneRecord> untraced, PCollection<SpanRow> spans, TracingConfig config) {
+    MetricDefinitions metrics = config.metrics();
+    if (metrics.requests().isEmpty()) {
+      return traced.getPipeline().apply("NoMetrics", Create.empty(JsonCoder.of(MetricRow.class)));
+    }
+    return PCollectionList.of(traced)
+        .and(untraced.apply("DeduplicateUntracedRequests", Deduplicate.byAuditIdWithin(config.window()).uncounted()))
+        .apply("AllRequests", Flatten.pCollections())
+        .apply("ComputeMetrics", ComputeMetrics.of(metrics.requests(), config.metricsWindow()));
   }
 
   /** The graph plus its sinks: the local directory, and OTLP and BigQuery when set. */
@@ -120,38 +149,50 @@ public final class TracingPipeline {
 
   /** The same, reading BigQuery log-sink {@code tables} too (null: none). */
   public static void buildWithLocalOutput(Pipeline pipeline, TracingConfig config, ReadBigQueryLogEntries tables) {
-    Outputs out = writeBigQuery(exportOtlp(build(pipeline, config, tables), config), config);
-    WriteLocalDirectory.rows(out.spans(), out.deadLetters(), out.links())
+    DeadLetters deadLetters = DeadLetters.register(pipeline);
+    Traced traced = trace(readSources(pipeline, config, tables), config, deadLetters);
+    exportOtlp(traced, config, deadLetters);
+    writeBigQuery(traced, config, deadLetters);
+    PCollection<DeadLetterRow> allDeadLetters = writeDeadLetters(deadLetters, config);
+    WriteLocalDirectory.rows(traced.spans(), allDeadLetters, traced.links(), traced.metrics())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
   }
 
   /**
-   * Writes the spans and dead letters tables, if a dataset is set: the same rows as the local directory. Span rows
-   * BigQuery refuses become dead letters, in both the table and the directory.
+   * Writes the spans, links and metrics tables, if a dataset is set: the same rows as the local directory. Rows
+   * BigQuery refuses become dead letters.
    */
-  static Outputs writeBigQuery(Outputs out, TracingConfig config) {
+  static void writeBigQuery(Traced traced, TracingConfig config, DeadLetters deadLetters) {
     if (config.bigQuery() == null) {
-      return out;
+      return;
     }
-    PCollection<DeadLetterRow> refusedSpans = out.spans().apply("WriteBigQuerySpans",
-        WriteBigQuery.spans(config.bigQuery()));
-    PCollection<DeadLetterRow> refusedLinks = out.links().apply("WriteBigQueryLinks",
-        WriteBigQuery.links(config.bigQuery()));
-    Outputs all = out.withDeadLetters(PCollectionList.of(refusedSpans).and(refusedLinks)
-        .apply("RefusedByBigQuery", Flatten.pCollections()), "WithBigQueryDeadLetters");
-    all.deadLetters().apply("WriteBigQueryDeadLetters", WriteBigQuery.deadLetters(config.bigQuery()));
+    deadLetters.add(traced.spans().apply("WriteBigQuerySpans", WriteBigQuery.spans(config.bigQuery())), "RefusedSpans");
+    deadLetters.add(traced.links().apply("WriteBigQueryLinks", WriteBigQuery.links(config.bigQuery())), "RefusedLinks");
+    deadLetters.add(traced.metrics().apply("WriteBigQueryMetrics", WriteBigQuery.metrics(config.bigQuery())),
+        "RefusedMetrics");
+  }
+
+  /**
+   * Closes the run's error handler, and writes what came out of it to the dead letters table if a dataset is set
+   * (what BigQuery refuses of those is only counted: the handler is closed). Returns every dead letter of the run.
+   */
+  static PCollection<DeadLetterRow> writeDeadLetters(DeadLetters deadLetters, TracingConfig config) {
+    PCollection<DeadLetterRow> all = deadLetters.close();
+    if (config.bigQuery() != null) {
+      all.apply("WriteBigQueryDeadLetters", WriteBigQuery.deadLetters(config.bigQuery()));
+    }
     return all;
   }
 
   /**
-   * Sends the spans to the OTLP endpoint, if one is set; the spans it gives up on join the dead letters. The spans
+   * Sends the spans to the OTLP endpoint, if one is set; the spans it gives up on are dead letters. The spans
    * written elsewhere are the same rows, so every sink shows the same traces.
    */
-  static Outputs exportOtlp(Outputs out, TracingConfig config) {
+  static void exportOtlp(Traced traced, TracingConfig config, DeadLetters deadLetters) {
     if (config.otlp() == null) {
-      return out;
+      return;
     }
-    return out.withDeadLetters(out.spans().apply("WriteOtlp", WriteOtlp.to(config.otlp())), "WithOtlpDeadLetters");
+    deadLetters.add(traced.spans().apply("WriteOtlp", WriteOtlp.to(config.otlp())), "NotExported");
   }
 
   /**
@@ -161,9 +202,14 @@ public final class TracingPipeline {
    */
   public static void buildStreamWithLocalOutput(Pipeline pipeline, String sourceStep,
       PTransform<PBegin, PCollectionTuple> source, TracingConfig config) {
-    Outputs out = writeBigQuery(exportOtlp(traceRecords(pipeline.apply(sourceStep, source), config), config), config);
-    WriteLocalDirectory.rows(inOutputWindows(out.spans(), config.window()), inOutputWindows(out.deadLetters(), config.window()),
-            inOutputWindows(out.links(), config.window()))
+    DeadLetters deadLetters = DeadLetters.register(pipeline);
+    Traced traced = trace(pipeline.apply(sourceStep, source), config, deadLetters);
+    exportOtlp(traced, config, deadLetters);
+    writeBigQuery(traced, config, deadLetters);
+    PCollection<DeadLetterRow> allDeadLetters = writeDeadLetters(deadLetters, config);
+    WriteLocalDirectory.rows(inOutputWindows(traced.spans(), config.window()),
+            inOutputWindows(allDeadLetters, config.window()), inOutputWindows(traced.links(), config.window()),
+            inOutputWindows(traced.metrics(), config.metricsWindow()))
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()).withWindowedFiles());
   }
 

@@ -34,4 +34,10 @@ public final class Counters {
   /** BigQuery: rows of the spans table it refused (dead letters), dead letters it refused (only counted). */
   public static final String BIGQUERY_ROWS_REFUSED = "bigquery_rows_refused";
   public static final String BIGQUERY_DEAD_LETTERS_REFUSED = "bigquery_dead_letters_refused";
+  /** Metrics: audit requests seen (once each), the samples they gave (one per metric accepting them), rows made. */
+  public static final String METRIC_REQUESTS = "metric_requests";
+  public static final String METRIC_SAMPLES = "metric_samples";
+  public static final String METRIC_ROWS = "metric_rows";
+  /** Untraced requests (lists, watches, ...) a stream read behind the watermark: not in any metric. */
+  public static final String METRIC_REQUESTS_LATE = "metric_requests_late";
 }

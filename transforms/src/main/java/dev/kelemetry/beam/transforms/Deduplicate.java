@@ -30,13 +30,20 @@ import org.joda.time.Duration;
  */
 public final class Deduplicate extends PTransform<PCollection<ControlPlaneRecord>, PCollection<ControlPlaneRecord>> {
   private final Duration window;
+  private final boolean counted;
 
-  private Deduplicate(Duration window) {
+  private Deduplicate(Duration window, boolean counted) {
     this.window = window;
+    this.counted = counted;
   }
 
   public static Deduplicate byAuditIdWithin(Duration window) {
-    return new Deduplicate(window);
+    return new Deduplicate(window, true);
+  }
+
+  /** Without adding to the requests/states/events counters: for a second look at records already counted. */
+  public Deduplicate uncounted() {
+    return new Deduplicate(window, false);
   }
 
   @Override
@@ -47,7 +54,7 @@ public final class Deduplicate extends PTransform<PCollection<ControlPlaneRecord
         .apply("WindowByRequestTime", Window.<KV<String, ControlPlaneRecord>>into(FixedWindows.of(window))
             .withTimestampCombiner(TimestampCombiner.EARLIEST))
         .apply("KeepLastStage", Combine.perKey(new KeepLastStage()))
-        .apply("CountRequests", ParDo.of(new CountRequests()))
+        .apply("CountRequests", ParDo.of(new CountRequests(counted)))
         .setCoder(records.getCoder())
         .apply("BackToGlobalWindow", Window.into(new GlobalWindows()));
   }
@@ -83,15 +90,23 @@ public final class Deduplicate extends PTransform<PCollection<ControlPlaneRecord
     private final Counter requests = Metrics.counter(Counters.NAMESPACE, Counters.REQUESTS);
     private final Counter states = Metrics.counter(Counters.NAMESPACE, Counters.STATES);
     private final Counter events = Metrics.counter(Counters.NAMESPACE, Counters.EVENTS);
+    private final boolean counted;
+
+    CountRequests(boolean counted) {
+      this.counted = counted;
+    }
 
     @ProcessElement
     public void process(@Element KV<String, ControlPlaneRecord> kv, OutputReceiver<ControlPlaneRecord> out) {
+      out.output(kv.getValue());
+      if (!counted) {
+        return;
+      }
       switch (kv.getValue().origin()) {
         case ControlPlaneRecord.STATE -> states.inc();
         case ControlPlaneRecord.EVENT -> events.inc();
         default -> requests.inc();
       }
-      out.output(kv.getValue());
     }
   }
 }

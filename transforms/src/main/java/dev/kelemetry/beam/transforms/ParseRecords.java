@@ -32,6 +32,12 @@ import org.joda.time.Instant;
 public final class ParseRecords extends PTransform<PCollection<RawRecord>, PCollectionTuple> {
   public static final TupleTag<ControlPlaneRecord> RECORDS = new TupleTag<>() {};
   public static final TupleTag<DeadLetterRow> DEAD_LETTERS = new TupleTag<>() {};
+  /**
+   * Audit requests the graph does not trace (lists, watches, non-resource paths, Event writes), without bodies, for
+   * request metrics: with the traced requests they are every request of the log. Not counted as records: each is
+   * one of the records above, or a filtered one.
+   */
+  public static final TupleTag<ControlPlaneRecord> UNTRACED_REQUESTS = new TupleTag<>() {};
 
   private final String defaultCluster;
 
@@ -50,8 +56,9 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
   @Override
   public PCollectionTuple expand(PCollection<RawRecord> input) {
     PCollectionTuple out = input.apply("Parse", ParDo.of(new ParseFn(defaultCluster))
-        .withOutputTags(RECORDS, TupleTagList.of(DEAD_LETTERS)));
+        .withOutputTags(RECORDS, TupleTagList.of(DEAD_LETTERS).and(UNTRACED_REQUESTS)));
     out.get(RECORDS).setCoder(RecordCoders.audit());
+    out.get(UNTRACED_REQUESTS).setCoder(RecordCoders.audit());
     out.get(DEAD_LETTERS).setCoder(JsonCoder.of(DeadLetterRow.class));
     return out;
   }
@@ -74,6 +81,7 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
     private final Counter deadLettered = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_DEAD_LETTERED);
     private final Counter filtered = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_FILTERED);
     private final Counter late = Metrics.counter(Counters.NAMESPACE, Counters.RECORDS_LATE);
+    private final Counter lateRequests = Metrics.counter(Counters.NAMESPACE, Counters.METRIC_REQUESTS_LATE);
 
     ParseFn(String defaultCluster) {
       this.defaultCluster = defaultCluster;
@@ -86,6 +94,13 @@ public final class ParseRecords extends PTransform<PCollection<RawRecord>, PColl
       PROGRESS.add(outcomes.size());
       for (ParseOutcome outcome : outcomes) {
         read.inc();
+        ControlPlaneRecord untraced = outcome instanceof ParseOutcome.Parsed p ? p.untracedRequest()
+            : outcome instanceof ParseOutcome.Filtered f ? f.untracedRequest() : null;
+        if (untraced != null && isLate(untraced, watermarkAtRead)) {
+          lateRequests.inc(); // its windows may be closed: the runner would drop it without a word
+        } else if (untraced != null) {
+          out.get(UNTRACED_REQUESTS).outputWithTimestamp(untraced, new Instant(untraced.requestReceivedMicros() / 1000));
+        }
         if (outcome instanceof ParseOutcome.Parsed p && isLate(p.record(), watermarkAtRead)) {
           deadLettered.inc();
           late.inc();

@@ -6,6 +6,7 @@ import com.google.api.services.bigquery.model.TableSchema;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.LinkRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -68,6 +69,30 @@ public final class TableRows {
   public static TableRow deadLetter(DeadLetterRow d) {
     return new TableRow().set("source", d.source()).set("line", d.line()).set("step", d.step())
         .set("reason", d.reason()).set("raw", d.raw()).set("raw_length", d.rawLength());
+  }
+
+  public static TableRow metric(MetricRow m) {
+    TableRow row = new TableRow().set("metric", m.metric()).set("window_start", m.windowStart())
+        .set("window_end", m.windowEnd()).set("dimensions", Rows.toJson(m.dimensions())).set("count", m.count())
+        .set("error_count", m.errorCount());
+    if (m.latencyMs() != null) {
+      row.set("latency_ms", distribution(m.latencyMs()));
+    }
+    if (m.timeoutRatio() != null) {
+      row.set("timeout_ratio", distribution(m.timeoutRatio()));
+    }
+    if (m.bytes() != null) {
+      row.set("bytes", m.bytes());
+    }
+    return row;
+  }
+
+  private static TableRow distribution(MetricRow.Distribution d) {
+    List<TableRow> buckets = d.buckets().stream()
+        .map(b -> new TableRow().set("value", b.value()).set("count", b.count())).toList();
+    return new TableRow().set("count", d.count()).set("sum", d.sum()).set("min", d.min()).set("max", d.max())
+        .set("p50", d.p50()).set("p90", d.p90()).set("p99", d.p99()).set("relative_accuracy", d.relativeAccuracy())
+        .set("buckets", buckets);
   }
 
   /** A JSON column takes the JSON text. */

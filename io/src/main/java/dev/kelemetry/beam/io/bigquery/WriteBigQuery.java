@@ -5,6 +5,7 @@ import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TimePartitioning;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.LinkRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.Counters;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
@@ -22,9 +23,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
 /**
- * The BigQuery tables: {@code spans}, {@code links} and {@code dead_letters} in the target dataset, created when absent
- * from the schemas in {@code schemas/}, day-partitioned, spans and links clustered by cluster, resource, namespace and
- * object name.
+ * The BigQuery tables: {@code spans}, {@code links}, {@code metrics} and {@code dead_letters} in the target dataset,
+ * created when absent from the schemas in {@code schemas/}, day-partitioned, spans and links clustered by cluster,
+ * resource, namespace and object name, metrics by metric name.
  * Written with the Storage Write API in its exactly-once mode, in batch and (committing every few seconds) in
  * streaming. A row BigQuery refuses comes back as a dead letter with BigQuery's reason; a refused dead letter is
  * counted ({@code bigquery_dead_letters_refused}) and logged by Beam, the end of that line.
@@ -35,28 +36,35 @@ public final class WriteBigQuery {
   public static final String SPANS = "spans";
   public static final String DEAD_LETTERS = "dead_letters";
   public static final String LINKS = "links";
+  public static final String METRICS = "metrics";
+  private static final List<String> BY_OBJECT = List.of("cluster", "resource", "namespace", "object_name");
   /** How often a stream commits its rows: each commit is a visible step and a write-API call. */
   static final Duration STREAMING_COMMIT = Duration.standardSeconds(5);
 
   /** Writes span rows; yields a dead letter for every row BigQuery refused. */
   public static PTransform<PCollection<SpanRow>, PCollection<DeadLetterRow>> spans(BigQueryTarget target) {
-    return objectTable(target, SPANS, TableRows::span, "start_time");
+    return clusteredTable(target, SPANS, TableRows::span, "start_time", BY_OBJECT);
   }
 
   /** Writes link rows; yields a dead letter for every row BigQuery refused. */
   public static PTransform<PCollection<LinkRow>, PCollection<DeadLetterRow>> links(BigQueryTarget target) {
-    return objectTable(target, LINKS, TableRows::link, "window_start");
+    return clusteredTable(target, LINKS, TableRows::link, "window_start", BY_OBJECT);
   }
 
-  /** A table of rows about objects: day-partitioned on {@code timeField}, clustered as objects are searched. */
-  private static <T> PTransform<PCollection<T>, PCollection<DeadLetterRow>> objectTable(BigQueryTarget target, String table,
-      SerializableFunction<T, TableRow> format, String timeField) {
+  /** Writes metric rows, clustered by metric name; yields a dead letter for every row BigQuery refused. */
+  public static PTransform<PCollection<MetricRow>, PCollection<DeadLetterRow>> metrics(BigQueryTarget target) {
+    return clusteredTable(target, METRICS, TableRows::metric, "window_start", List.of("metric"));
+  }
+
+  /** A table day-partitioned on {@code timeField} and clustered on {@code clustering}, as it is searched. */
+  private static <T> PTransform<PCollection<T>, PCollection<DeadLetterRow>> clusteredTable(BigQueryTarget target,
+      String table, SerializableFunction<T, TableRow> format, String timeField, List<String> clustering) {
     return new PTransform<>() {
       @Override
       public PCollection<DeadLetterRow> expand(PCollection<T> rows) {
         WriteResult result = rows.apply("Write " + table, write(target, table, format, rows)
             .withTimePartitioning(new TimePartitioning().setType("DAY").setField(timeField))
-            .withClustering(new Clustering().setFields(List.of("cluster", "resource", "namespace", "object_name"))));
+            .withClustering(new Clustering().setFields(clustering)));
         return result.getFailedStorageApiInserts()
             .apply("Refused " + table, ParDo.of(new Refused(target.table(table), Counters.BIGQUERY_ROWS_REFUSED)))
             .setCoder(JsonCoder.of(DeadLetterRow.class));

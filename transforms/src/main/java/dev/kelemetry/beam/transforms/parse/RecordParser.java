@@ -251,7 +251,8 @@ public final class RecordParser {
     }
     JsonNode ref = e.path("objectRef");
     if (!ref.isObject()) {
-      return new ParseOutcome.Filtered(line, FILTER_NON_RESOURCE);
+      return new ParseOutcome.Filtered(line, FILTER_NON_RESOURCE,
+          request(e, line, auditId, verb, new ObjectRef("", "", "", "", "", "", "", ""), received, stageAt, null, null));
     }
     JsonNode requestObject = e.get("requestObject");
     JsonNode responseObject = e.get("responseObject");
@@ -262,22 +263,31 @@ public final class RecordParser {
       return new ParseOutcome.Failed(line, "audit event whose objectRef has no resource", raw);
     }
     if (objectRef.resource().equals("events") && (objectRef.apiGroup().isEmpty() || objectRef.apiGroup().equals("events.k8s.io"))) {
-      return eventFromAudit(verb, text(e, "stage"), requestObject, responseObject, line, raw);
+      return ParseOutcome.withUntracedRequest(eventFromAudit(verb, text(e, "stage"), requestObject, responseObject, line,
+          raw), request(e, line, auditId, verb, objectRef, received, stageAt, null, null));
     }
     objectRef = fillIdentityFromBodies(objectRef, verb, requestObject, responseObject);
     // A create names its object only in the body, which the RequestReceived stage does not carry: that stage is
     // kept, and deduplication merges it with the stage that knows the name.
     if (objectRef.name().isEmpty() && !verb.equals("create")) {
-      return new ParseOutcome.Filtered(line, FILTER_COLLECTION);
+      return new ParseOutcome.Filtered(line, FILTER_COLLECTION,
+          request(e, line, auditId, verb, objectRef, received, stageAt, null, null));
     }
     // Reads do not change the object: their bodies are dropped here, before they cost a shuffle.
     boolean keepBodies = WRITE_VERBS.contains(verb);
+    return new ParseOutcome.Parsed(line, request(e, line, auditId, verb, objectRef, received, stageAt,
+        keepBodies ? body(requestObject) : null, keepBodies ? body(responseObject) : null));
+  }
+
+  /** The audit record of one request (one stage of it), with the bodies given. */
+  private ControlPlaneRecord request(JsonNode e, long line, String auditId, String verb, ObjectRef objectRef,
+      long received, long stageAt, String requestBody, String responseBody) {
     JsonNode status = e.path("responseStatus");
     int code = status.path("code").asInt(0);
     boolean statusHasDetail = status.has("status") || status.has("message") || status.has("reason");
     List<String> ips = new ArrayList<>();
     e.path("sourceIPs").forEach(ip -> ips.add(ip.asText()));
-    ControlPlaneRecord record = new ControlPlaneRecord(ControlPlaneRecord.AUDIT, 
+    return new ControlPlaneRecord(ControlPlaneRecord.AUDIT,
         cluster,
         source + ":" + line,
         auditId,
@@ -294,9 +304,8 @@ public final class RecordParser {
         statusHasDetail ? status.toString() : null,
         received,
         stageAt,
-        keepBodies ? body(requestObject) : null,
-        keepBodies ? body(responseObject) : null);
-    return new ParseOutcome.Parsed(line, record);
+        requestBody,
+        responseBody);
   }
 
   /**
