@@ -1,0 +1,139 @@
+package dev.kelemetry.beam.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.schemas.MetricRow;
+import dev.kelemetry.beam.schemas.Rows;
+import dev.kelemetry.beam.transforms.Counters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The default metric set on the generated rollout, checked against a plain loop over the log's lines: each request
+ * (auditID) once whatever stages the log holds, counts and errors exact, latency quantiles within the sketch's 1%.
+ */
+public class RequestMetricsTest {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static List<String> lines;
+  private static List<MetricRow> metrics;
+  private static RunSummary summary;
+
+  @BeforeClass
+  public static void backfillTheRollout() throws Exception {
+    Path log = TMP.getRoot().toPath().resolve("audit.log");
+    Kelemetry.generate("deployment-rollout", 1, 5, Instant.parse("2026-03-01T10:00:00Z"), log);
+    Path out = TMP.newFolder("out").toPath();
+    TracingConfig config = TracingConfig.defaults(List.of(new InputSpec(log.toString(), "")), out.toString())
+        .withCluster("metrics");
+    summary = Kelemetry.Backfills.run(config, "direct", false);
+    lines = Files.readAllLines(log);
+    metrics = SpanFiles.readRows(out.resolve("metrics"), MetricRow.class);
+  }
+
+  @Test
+  public void eachRequestCountsOnceWhateverStagesTheLogHolds() {
+    Map<String, JsonNode> requests = lastStages(lines.stream().map(l -> Rows.fromJson(l, JsonNode.class)).toList());
+    assertThat("the log holds several stages of some requests", lines.size(), greaterThan(requests.size()));
+    long counted = metrics.stream().filter(m -> m.metric().equals("requests")).mapToLong(MetricRow::count).sum();
+    assertThat(counted, equalTo((long) requests.size()));
+    assertThat(summary.get(Counters.METRIC_REQUESTS), equalTo((long) requests.size()));
+  }
+
+  @Test
+  public void requestsRowsMatchAPlainLoop() {
+    Map<String, List<JsonNode>> expected = bySeries("metrics",
+        lastStages(lines.stream().map(l -> Rows.fromJson(l, JsonNode.class)).toList()).values(),
+        List.of("cluster", "verb", "resource", "subresource", "namespace", "user", "code"));
+    Map<String, MetricRow> actual = new TreeMap<>();
+    metrics.stream().filter(m -> m.metric().equals("requests"))
+        .forEach(m -> actual.put(m.windowStart() + " " + new TreeMap<>(m.dimensions()), m));
+    assertThat(actual.keySet(), equalTo(expected.keySet()));
+    expected.forEach((key, events) -> checkRow(key, actual.get(key), events));
+  }
+
+  /** Counts, errors and the latency of one row against the requests that fall in it. */
+  static void checkRow(String key, MetricRow row, List<JsonNode> events) {
+    assertThat(key, row.count(), equalTo((long) events.size()));
+    assertThat(key, row.errorCount(), equalTo(events.stream().filter(e -> code(e) >= 400).count()));
+    List<Double> latencies = new ArrayList<>();
+    for (JsonNode e : events) {
+      boolean longRunning = e.path("verb").asText().equals("watch") || e.path("requestURI").asText().contains("watch=true");
+      if (e.path("stage").asText().equals("ResponseComplete") && !longRunning) {
+        latencies.add((micros(e.path("stageTimestamp").asText()) - micros(e.path("requestReceivedTimestamp").asText()))
+            / 1000.0);
+      }
+    }
+    if (latencies.isEmpty()) {
+      assertThat(key, row.latencyMs() == null, equalTo(true));
+      return;
+    }
+    Collections.sort(latencies);
+    assertThat(key, row.latencyMs().count(), equalTo((long) latencies.size()));
+    assertThat(key, row.latencyMs().max(), equalTo(latencies.get(latencies.size() - 1)));
+    double exact = latencies.get((int) Math.floor(0.99 * (latencies.size() - 1)));
+    assertThat(key, Math.abs(row.latencyMs().p99() - exact), lessThanOrEqualTo(0.01 * exact + 1e-9));
+  }
+
+  /** One audit event per auditID: its last stage. */
+  static Map<String, JsonNode> lastStages(List<JsonNode> events) {
+    List<String> order = List.of("RequestReceived", "ResponseStarted", "ResponseComplete", "Panic");
+    Map<String, JsonNode> last = new HashMap<>();
+    for (JsonNode e : events) {
+      if (!e.has("auditID") || !e.has("verb")) {
+        continue;
+      }
+      last.merge(e.path("auditID").asText(), e,
+          (a, b) -> order.indexOf(b.path("stage").asText()) > order.indexOf(a.path("stage").asText()) ? b : a);
+    }
+    return last;
+  }
+
+  /** Requests grouped as a metric groups them: window start (1 minute) and the dimensions' values. */
+  static Map<String, List<JsonNode>> bySeries(String cluster, Collection<JsonNode> requests, List<String> dimensions) {
+    Map<String, List<JsonNode>> series = new TreeMap<>();
+    for (JsonNode e : requests) {
+      long received = micros(e.path("requestReceivedTimestamp").asText());
+      String window = Rows.timestamp(received - Math.floorMod(received, 60_000_000L));
+      TreeMap<String, String> values = new TreeMap<>();
+      JsonNode ref = e.path("objectRef");
+      for (String d : dimensions) {
+        values.put(d, switch (d) {
+          case "cluster" -> cluster;
+          case "verb" -> e.path("verb").asText();
+          case "user" -> e.path("user").path("username").asText();
+          case "code" -> code(e) == 0 ? "" : String.valueOf(code(e));
+          default -> ref.path(d).asText(""); // resource, subresource, namespace
+        });
+      }
+      series.computeIfAbsent(window + " " + values, k -> new ArrayList<>()).add(e);
+    }
+    return series;
+  }
+
+  static int code(JsonNode e) {
+    return e.path("responseStatus").path("code").asInt(0);
+  }
+
+  static long micros(String timestamp) {
+    Instant t = Instant.parse(timestamp);
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+}
