@@ -478,8 +478,8 @@ public final class Kelemetry implements Runnable {
       System.out.printf("3/3 the trace of deployments/demo (trace %s, window from %s), %d spans:%n%n",
           deployment.traceId(), deployment.windowStart(), trace.size());
       System.out.println(TraceTree.render(trace, 14));
-      System.out.printf("spans:        %s%ndead letters: %s%nsummary:      %s%n", output.resolve("spans"),
-          output.resolve("dead_letters"), output.resolve("summary.json"));
+      System.out.printf("spans:        %s%nmetrics:      %s%ndead letters: %s%nsummary:      %s%n", output.resolve("spans"),
+          output.resolve("metrics"), output.resolve("dead_letters"), output.resolve("summary.json"));
       return 0;
     }
   }

@@ -20,8 +20,10 @@ import dev.kelemetry.beam.transforms.ParseRecords;
 import dev.kelemetry.beam.transforms.ResolveOwners;
 import dev.kelemetry.beam.transforms.TrackObjects;
 import dev.kelemetry.beam.transforms.coders.JsonCoder;
+import dev.kelemetry.beam.transforms.metrics.AggregateMetrics;
 import dev.kelemetry.beam.transforms.metrics.ComputeMetrics;
 import dev.kelemetry.beam.transforms.metrics.MetricDefinitions;
+import dev.kelemetry.beam.transforms.metrics.ReactionTimes;
 import dev.kelemetry.beam.transforms.links.ObjectLinks;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,13 +135,21 @@ public final class TracingPipeline {
   static PCollection<MetricRow> computeMetrics(PCollection<ControlPlaneRecord> traced,
       PCollection<ControlPlaneRecord> untraced, PCollection<SpanRow> spans, TracingConfig config) {
     MetricDefinitions metrics = config.metrics();
-    if (metrics.requests().isEmpty()) {
+    PCollectionList<MetricRow> rows = PCollectionList.empty(traced.getPipeline());
+    if (!metrics.requests().isEmpty()) {
+      rows = rows.and(PCollectionList.of(traced)
+          .and(untraced.apply("DeduplicateUntracedRequests", Deduplicate.byAuditIdWithin(config.window()).uncounted()))
+          .apply("AllRequests", Flatten.pCollections())
+          .apply("ComputeMetrics", ComputeMetrics.of(metrics.requests(), config.metricsWindow())));
+    }
+    if (metrics.reactions()) {
+      rows = rows.and(spans.apply("ReactionTimes", ReactionTimes.inWindowsOf(config.window()))
+          .apply("AggregateReactions", AggregateMetrics.perWindowOf(config.window())));
+    }
+    if (rows.size() == 0) {
       return traced.getPipeline().apply("NoMetrics", Create.empty(JsonCoder.of(MetricRow.class)));
     }
-    return PCollectionList.of(traced)
-        .and(untraced.apply("DeduplicateUntracedRequests", Deduplicate.byAuditIdWithin(config.window()).uncounted()))
-        .apply("AllRequests", Flatten.pCollections())
-        .apply("ComputeMetrics", ComputeMetrics.of(metrics.requests(), config.metricsWindow()));
+    return rows.apply("AllMetrics", Flatten.pCollections());
   }
 
   /** The graph plus its sinks: the local directory, and OTLP and BigQuery when set. */

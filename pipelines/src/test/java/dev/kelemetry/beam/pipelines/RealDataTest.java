@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.is;
 
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.Counters;
 import java.nio.file.Files;
@@ -35,6 +36,7 @@ public class RealDataTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
   private static Path real;
+  private static Path out;
   private static RunSummary summary;
   private static List<SpanRow> spans;
   private static List<DeadLetterRow> deadLetters;
@@ -42,7 +44,7 @@ public class RealDataTest {
   @BeforeClass
   public static void backfillEverything() throws Exception {
     real = SharedData.real();
-    Path out = TMP.newFolder("out").toPath();
+    out = TMP.newFolder("out").toPath();
     TracingConfig config = TracingConfig.defaults(List.of(new InputSpec(real + "/**", "")), out.toString())
         .withCluster("real");
     summary = Kelemetry.Backfills.run(config, "direct", false);
@@ -157,6 +159,32 @@ public class RealDataTest {
     assertThat(summary.get(Counters.FILTERED_PREFIX + "non_resource_request")
         + summary.get(Counters.FILTERED_PREFIX + "collection_request"), equalTo(audit2rbacLines));
     assertThat(summary.get(Counters.FILTERED_PREFIX + "collection_request"), greaterThan(0L));
+  }
+
+  @Test
+  public void everyNativeAuditRequestCountsOnceInTheDefaultMetrics() throws Exception {
+    List<JsonNode> nativeEvents = new java.util.ArrayList<>();
+    try (Stream<Path> files = Files.walk(real)) {
+      // In path order: two fixtures claim one auditID at one time, and the pipeline keeps the first file's record.
+      // GKE LogEntries have no top-level auditID: the loop skips them, and they are in their own cluster.
+      for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".md"))
+          .sorted(java.util.Comparator.comparing(Path::toString)).toList()) {
+        nativeEvents.addAll(documents(f));
+      }
+    }
+    java.util.Map<String, JsonNode> requests = RequestMetricsTest.lastStages(nativeEvents);
+    assertThat(requests.size(), greaterThan(50));
+    List<MetricRow> metrics = SpanFiles.readRows(out.resolve("metrics"), MetricRow.class);
+    java.util.Map<String, MetricRow> actual = new java.util.TreeMap<>();
+    metrics.stream().filter(m -> m.metric().equals("requests") && m.dimensions().get("cluster").equals("real"))
+        .forEach(m -> actual.put(m.windowStart() + " " + new java.util.TreeMap<>(m.dimensions()), m));
+    java.util.Map<String, List<JsonNode>> expected = RequestMetricsTest.bySeries("real", requests.values(),
+        List.of("cluster", "verb", "resource", "subresource", "namespace", "user", "code"));
+    assertThat("rows without requests", actual.keySet().stream().filter(k -> !expected.containsKey(k)).toList(),
+        equalTo(List.of()));
+    assertThat("requests without rows", expected.keySet().stream().filter(k -> !actual.containsKey(k)).toList(),
+        equalTo(List.of()));
+    expected.forEach((key, events) -> RequestMetricsTest.checkRow(key, actual.get(key), events));
   }
 
   private static Stream<String> lines(Path p) {

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.ReadAuditFiles;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -56,6 +57,7 @@ public class StreamParityTest {
   private static Path log;
   private static TracingConfig config;
   private static List<String> batch;
+  private static List<String> batchMetrics;
 
   @BeforeClass
   public static void backfillTheRollout() throws Exception {
@@ -66,6 +68,9 @@ public class StreamParityTest {
     Kelemetry.Backfills.run(config, "direct", false);
     batch = SpanFiles.read(Path.of(config.output())).stream().map(Rows::toJson).sorted().toList();
     assertThat(batch.size(), greaterThan(100));
+    batchMetrics = SpanFiles.readRows(Path.of(config.output(), "metrics"), MetricRow.class).stream().map(Rows::toJson)
+        .sorted().toList();
+    assertThat(batchMetrics.stream().anyMatch(m -> m.contains("\"reaction.")), equalTo(true));
   }
 
   /**
@@ -126,6 +131,14 @@ public class StreamParityTest {
       return null;
     });
     PAssert.that(out.deadLetters()).empty();
+    List<String> expectedMetrics = batchMetrics;
+    PAssert.that(out.metrics()).satisfies(rows -> {
+      List<String> streamed = StreamSupport.stream(rows.spliterator(), false).map(Rows::toJson).sorted().toList();
+      assertThat("only streamed", streamed.stream().filter(m -> !expectedMetrics.contains(m)).toList(), equalTo(List.of()));
+      assertThat("only in the backfill", expectedMetrics.stream().filter(m -> !streamed.contains(m)).toList(),
+          equalTo(List.of()));
+      return null;
+    });
     pipeline.run().waitUntilFinish();
   }
 

@@ -24,6 +24,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -54,7 +55,9 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
         .setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(MetricSample.class)))
         .apply("Aggregate", Combine.perKey(new Aggregate()))
         .apply("ToRows", ParDo.of(new ToRow()))
-        .setCoder(JsonCoder.of(MetricRow.class));
+        .setCoder(JsonCoder.of(MetricRow.class))
+        // Rows of any window size flatten with each other; each keeps its window's end as its time.
+        .apply("BackToGlobalWindow", Window.into(new GlobalWindows()));
   }
 
   /** A series is a metric and its dimension values: the metric name, a newline, the values as sorted JSON. */
@@ -69,8 +72,12 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
   static final class Totals {
     long count;
     long errors;
-    Distribution latency = new Distribution();
-    Distribution timeoutRatio = new Distribution();
+    /** Latencies are whole microseconds (audit times have that precision), so their sum is exact. */
+    static final double MICROS_PER_MS = 1e3;
+    /** Ratios to a timeout, summed in units of 1e-9. */
+    static final double NANO_UNITS = 1e9;
+    Distribution latency = new Distribution(MICROS_PER_MS);
+    Distribution timeoutRatio = new Distribution(NANO_UNITS);
     long bytes;
     boolean hasBytes;
   }
@@ -168,8 +175,8 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
       Totals t = new Totals();
       t.count = in.readLong();
       t.errors = in.readLong();
-      t.latency = Distribution.read(in);
-      t.timeoutRatio = Distribution.read(in);
+      t.latency = Distribution.read(in, Totals.MICROS_PER_MS);
+      t.timeoutRatio = Distribution.read(in, Totals.NANO_UNITS);
       t.hasBytes = in.readBoolean();
       t.bytes = in.readLong();
       return t;

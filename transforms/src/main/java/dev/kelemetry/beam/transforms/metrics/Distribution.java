@@ -17,21 +17,27 @@ import java.util.List;
  * Samples of one measure: exact count, sum, min and max, and a DDSketch for the quantiles. DDSketch's guarantee: a
  * quantile it returns is within {@link #RELATIVE_ACCURACY} (1%) of the sample at that rank, and two sketches merge
  * into the sketch of all their samples, so windows and workers combine without averaging percentiles.
+ *
+ * <p>The sum is kept as a whole number of {@code 1/unitsPerValue}: integer addition does not depend on the order the
+ * runner merges partial sums in, so a stream and a backfill write the same digits (a double sum would not).
  */
 final class Distribution {
   static final double RELATIVE_ACCURACY = 0.01;
 
+  private final double unitsPerValue;
   private long count;
-  private double sum;
+  private long sumUnits;
   private double min = Double.POSITIVE_INFINITY;
   private double max = Double.NEGATIVE_INFINITY;
   private final DDSketch sketch;
 
-  Distribution() {
-    this(newSketch());
+  /** @param unitsPerValue the resolution of the exact sum, e.g. 1000 for milliseconds summed in microseconds */
+  Distribution(double unitsPerValue) {
+    this(unitsPerValue, newSketch());
   }
 
-  private Distribution(DDSketch sketch) {
+  private Distribution(double unitsPerValue, DDSketch sketch) {
+    this.unitsPerValue = unitsPerValue;
     this.sketch = sketch;
   }
 
@@ -44,7 +50,7 @@ final class Distribution {
   void add(double value) {
     double v = Math.max(0, value);
     count++;
-    sum += v;
+    sumUnits += Math.round(v * unitsPerValue);
     min = Math.min(min, v);
     max = Math.max(max, v);
     sketch.accept(v);
@@ -55,7 +61,7 @@ final class Distribution {
       return;
     }
     count += other.count;
-    sum += other.sum;
+    sumUnits += other.sumUnits;
     min = Math.min(min, other.min);
     max = Math.max(max, other.max);
     sketch.mergeWith(other.sketch);
@@ -82,7 +88,7 @@ final class Distribution {
     }
     double[] q = sketch.getValuesAtQuantiles(new double[] {0.5, 0.9, 0.99});
     // The sketch's bin values may stray just outside the exact extremes; the exact ones are known, so clamp.
-    return new MetricRow.Distribution(count, sum, min, max, clamp(q[0]), clamp(q[1]), clamp(q[2]), RELATIVE_ACCURACY,
+    return new MetricRow.Distribution(count, sumUnits / unitsPerValue, min, max, clamp(q[0]), clamp(q[1]), clamp(q[2]), RELATIVE_ACCURACY,
         buckets);
   }
 
@@ -95,7 +101,7 @@ final class Distribution {
     if (count == 0) {
       return;
     }
-    out.writeDouble(sum);
+    out.writeLong(sumUnits);
     out.writeDouble(min);
     out.writeDouble(max);
     GrowingByteArrayOutput encoded = GrowingByteArrayOutput.withDefaultInitialCapacity();
@@ -104,19 +110,20 @@ final class Distribution {
     out.write(encoded.backingArray(), 0, encoded.numWrittenBytes());
   }
 
-  static Distribution read(DataInputStream in) throws IOException {
+  static Distribution read(DataInputStream in, double unitsPerValue) throws IOException {
     long count = in.readLong();
     if (count == 0) {
-      return new Distribution();
+      return new Distribution(unitsPerValue);
     }
-    double sum = in.readDouble();
+    long sumUnits = in.readLong();
     double min = in.readDouble();
     double max = in.readDouble();
     byte[] bytes = new byte[in.readInt()];
     in.readFully(bytes);
-    Distribution d = new Distribution(DDSketch.decode(ByteArrayInput.wrap(bytes), UnboundedSizeDenseStore::new));
+    Distribution d = new Distribution(unitsPerValue,
+        DDSketch.decode(ByteArrayInput.wrap(bytes), UnboundedSizeDenseStore::new));
     d.count = count;
-    d.sum = sum;
+    d.sumUnits = sumUnits;
     d.min = min;
     d.max = max;
     return d;

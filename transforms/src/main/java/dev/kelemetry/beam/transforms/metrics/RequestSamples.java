@@ -43,11 +43,12 @@ public final class RequestSamples {
 
   /**
    * From receipt to the last stage, for requests that completed (ResponseComplete, Panic). Long-running requests
-   * (watches, exec, logs) have none: their duration is the client's choice, not the server's speed.
+   * (watches, exec, logs) have none: their duration is the client's choice, not the server's speed. Nor has a record
+   * without a stage time (old writers): the parser gives it its receipt time, and a 0 would pull quantiles down.
    */
   static Double latencyMs(ControlPlaneRecord r) {
     boolean completed = "ResponseComplete".equals(r.stage()) || "Panic".equals(r.stage());
-    if (!completed || RequestDimensions.isLongRunning(r) || r.stageMicros() < r.requestReceivedMicros()) {
+    if (!completed || RequestDimensions.isLongRunning(r) || r.stageMicros() <= r.requestReceivedMicros()) {
       return null;
     }
     return (r.stageMicros() - r.requestReceivedMicros()) / 1000.0;
