@@ -2,9 +2,12 @@ package dev.kelemetry.beam.io.otlp;
 
 import java.io.Serializable;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Where and how spans are exported over OTLP.
@@ -60,6 +63,19 @@ public record OtlpOptions(String endpoint, String protocol, Map<String, String> 
   public static OtlpOptions of(String endpoint, String protocol) {
     return new OtlpOptions(endpoint, protocol, Map.of(), Duration.ofSeconds(10), 5, Duration.ofSeconds(1),
         Duration.ofSeconds(30), "", "", "", 512);
+  }
+
+  /** The SDK's exporter builders (spans and metrics, gRPC and HTTP) share these settings but no interface. */
+  void applyHeadersAndTls(BiConsumer<String, String> header, Consumer<byte[]> trust,
+      BiConsumer<byte[], byte[]> clientKeyAndCert) {
+    headers.forEach(header);
+    if (!trustedCertificatesPem.isEmpty()) {
+      trust.accept(trustedCertificatesPem.getBytes(StandardCharsets.UTF_8));
+    }
+    if (!clientCertificatePem.isEmpty()) {
+      clientKeyAndCert.accept(clientKeyPem.getBytes(StandardCharsets.UTF_8),
+          clientCertificatePem.getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   public OtlpOptions withHeaders(Map<String, String> h) {
