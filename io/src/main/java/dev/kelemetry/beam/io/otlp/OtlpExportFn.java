@@ -3,6 +3,7 @@ package dev.kelemetry.beam.io.otlp;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.transforms.Counters;
+import io.opentelemetry.exporter.internal.FailedExportException;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,6 +154,16 @@ abstract class OtlpExportFn<RowT, DataT> extends DoFn<RowT, DeadLetterRow> {
     Throwable t = result.getFailureThrowable();
     if (t == null) {
       return "the exporter reported a failure";
+    }
+    // A refusal's status is what a user acts on (401: the header; 429/503: the backend's capacity), and these
+    // exceptions carry it only in their response, not their message. The classes are the SDK's internal ones, the
+    // only way it hands the status out; a release that moves them fails this build, not a run.
+    if (t instanceof FailedExportException.HttpExportException http && http.failedWithResponse()) {
+      return "HTTP " + http.getResponse().getStatusCode() + " " + http.getResponse().getStatusMessage();
+    }
+    if (t instanceof FailedExportException.GrpcExportException grpc && grpc.failedWithResponse()) {
+      String description = grpc.getResponse().getStatusDescription();
+      return "gRPC " + grpc.getResponse().getStatusCode() + (description == null ? "" : ": " + description);
     }
     String cause = t.getCause() != null && t.getCause() != t && !String.valueOf(t.getMessage()).contains(
         String.valueOf(t.getCause().getMessage())) ? " (" + t.getCause() + ")" : "";
