@@ -207,11 +207,8 @@ public class OtlpMetricsIT {
     List<MetricRow> rows = rows();
     CompletableFuture<Run> running = CompletableFuture.supplyAsync(() -> export(rows,
         options(OTLP.grpcEndpoint(), OtlpOptions.GRPC).withRetries(30, Duration.ofMillis(100), Duration.ofMillis(500))));
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (OTLP.refusedRequests() < 3 && System.currentTimeMillis() < deadline && !running.isDone()) {
-      Thread.sleep(50);
-    }
-    assertThat("the receiver refused some requests before it came back", OTLP.refusedRequests(), greaterThan(2L));
+    assertThat("the receiver refused some requests before it came back",
+        OTLP.awaitRefused(3, running, Duration.ofMinutes(2)), greaterThan(2L));
     OTLP.refuse(false);
     Run run = running.get();
     assertSamePoints(rows, OTLP.metricPoints());

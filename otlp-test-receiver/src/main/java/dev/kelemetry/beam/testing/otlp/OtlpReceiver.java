@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 
 /**
  * An OTLP trace and metric receiver for integration tests: gRPC and HTTP/protobuf endpoints on loopback, served by a
@@ -104,6 +105,18 @@ public final class OtlpReceiver extends ChildJvmServer {
   /** Requests of either signal refused so far. */
   public long refusedRequests() throws IOException {
     return lines("refused.log").size();
+  }
+
+  /**
+   * Waits until at least {@code count} requests were refused, {@code run} ended, or {@code timeout} passed, so a test
+   * can let a receiver come back once the run has really been refused; returns how many were refused.
+   */
+  public long awaitRefused(long count, Future<?> run, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (refusedRequests() < count && System.nanoTime() < deadline && !run.isDone()) {
+      Thread.sleep(50);
+    }
+    return refusedRequests();
   }
 
   /** Trace requests accepted so far. */
