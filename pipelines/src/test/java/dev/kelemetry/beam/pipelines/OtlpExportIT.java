@@ -118,11 +118,8 @@ public class OtlpExportIT {
         throw new IllegalStateException(e);
       }
     });
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (OTLP.refusedRequests() < 3 && System.currentTimeMillis() < deadline && !running.isDone()) {
-      Thread.sleep(50);
-    }
-    assertThat("the receiver refused some requests before it came back", OTLP.refusedRequests(), greaterThan(2L));
+    assertThat("the receiver refused some requests before it came back",
+        OTLP.awaitRefused(3, running, Duration.ofMinutes(2)), greaterThan(2L));
     OTLP.refuse(false);
     Run run = running.get();
     assertSameSpans(run.spans(), OTLP.spans());

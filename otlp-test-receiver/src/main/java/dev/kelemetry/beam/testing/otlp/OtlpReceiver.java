@@ -17,15 +17,17 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 
 /**
- * An OTLP trace receiver for integration tests: gRPC and HTTP/protobuf endpoints on loopback, served by a child JVM
- * ({@link ReceiverMain}) that decodes requests with the official opentelemetry-proto classes. The rule reads back
- * every span it accepted, and can make it refuse requests (gRPC UNAVAILABLE, HTTP 503) until told otherwise.
+ * An OTLP trace and metric receiver for integration tests: gRPC and HTTP/protobuf endpoints on loopback, served by a
+ * child JVM ({@link ReceiverMain}) that decodes requests with the official opentelemetry-proto classes. The rule reads
+ * back every span and metric point it accepted, and can make it refuse requests of either signal (gRPC UNAVAILABLE,
+ * HTTP 503) until told otherwise.
  *
  * <pre>{@code
  * @ClassRule public static final OtlpReceiver OTLP = new OtlpReceiver();
- * ... --otlp-endpoint OTLP.grpcEndpoint() ... OTLP.spans() ...
+ * ... --otlp-endpoint OTLP.grpcEndpoint() ... OTLP.spans() ... OTLP.metricPoints() ...
  * }</pre>
  */
 public final class OtlpReceiver extends ChildJvmServer {
@@ -37,6 +39,16 @@ public final class OtlpReceiver extends ChildJvmServer {
       Map<String, Object> resource) {}
 
   public record ReceivedEvent(long timeNanos, String name, Map<String, Object> attributes) {}
+
+  /**
+   * One data point of one metric as received. {@code type} is OTLP's data field ({@code sum}, {@code gauge},
+   * {@code summary}, {@code histogram}, ...); {@code temporality} and {@code monotonic} are a sum's (empty and false
+   * otherwise); {@code value} a sum's or gauge's number; {@code count}, {@code sum} and {@code quantiles} (quantile to
+   * value, in the order received) a summary's.
+   */
+  public record ReceivedMetricPoint(String name, String description, String unit, String type, String temporality,
+      boolean monotonic, long startNanos, long timeNanos, Map<String, Object> attributes, Number value, long count,
+      double sum, Map<Double, Double> quantiles, Map<String, Object> resource) {}
 
   private int httpPort;
 
@@ -85,28 +97,46 @@ public final class OtlpReceiver extends ChildJvmServer {
   /** Forgets what was received and refused so far. */
   public void reset() throws IOException {
     Files.deleteIfExists(directory().resolve("received.jsonl"));
+    Files.deleteIfExists(directory().resolve("metrics.jsonl"));
     Files.deleteIfExists(directory().resolve("refused.log"));
     refuse(false);
   }
 
+  /** Requests of either signal refused so far. */
   public long refusedRequests() throws IOException {
-    Path log = directory().resolve("refused.log");
-    return Files.exists(log) ? Files.readAllLines(log).size() : 0;
+    return lines("refused.log").size();
   }
 
+  /**
+   * Waits until at least {@code count} requests were refused, {@code run} ended, or {@code timeout} passed, so a test
+   * can let a receiver come back once the run has really been refused; returns how many were refused.
+   */
+  public long awaitRefused(long count, Future<?> run, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (refusedRequests() < count && System.nanoTime() < deadline && !run.isDone()) {
+      Thread.sleep(50);
+    }
+    return refusedRequests();
+  }
+
+  /** Trace requests accepted so far. */
   public long acceptedRequests() throws IOException {
-    Path log = directory().resolve("received.jsonl");
-    return Files.exists(log) ? Files.readAllLines(log).size() : 0;
+    return lines("received.jsonl").size();
+  }
+
+  public long acceptedMetricRequests() throws IOException {
+    return lines("metrics.jsonl").size();
+  }
+
+  private List<String> lines(String file) throws IOException {
+    Path log = directory().resolve(file);
+    return Files.exists(log) ? Files.readAllLines(log) : List.of();
   }
 
   /** Every span of every accepted request, in arrival order. */
   public List<ReceivedSpan> spans() throws IOException {
     List<ReceivedSpan> spans = new ArrayList<>();
-    Path log = directory().resolve("received.jsonl");
-    if (!Files.exists(log)) {
-      return spans;
-    }
-    for (String line : Files.readAllLines(log)) {
+    for (String line : lines("received.jsonl")) {
       for (JsonNode rs : JSON.readTree(line).path("resourceSpans")) {
         Map<String, Object> resource = attributes(rs.path("resource").path("attributes"));
         for (JsonNode ss : rs.path("scopeSpans")) {
@@ -125,6 +155,38 @@ public final class OtlpReceiver extends ChildJvmServer {
       }
     }
     return spans;
+  }
+
+  /** Every point of every metric of every accepted metrics request, in arrival order. */
+  public List<ReceivedMetricPoint> metricPoints() throws IOException {
+    List<ReceivedMetricPoint> points = new ArrayList<>();
+    for (String line : lines("metrics.jsonl")) {
+      for (JsonNode rm : JSON.readTree(line).path("resourceMetrics")) {
+        Map<String, Object> resource = attributes(rm.path("resource").path("attributes"));
+        for (JsonNode sm : rm.path("scopeMetrics")) {
+          for (JsonNode m : sm.path("metrics")) {
+            for (String type : List.of("sum", "gauge", "summary", "histogram", "exponentialHistogram")) {
+              JsonNode data = m.path(type);
+              for (JsonNode p : data.path("dataPoints")) {
+                // protobuf's JSON leaves out fields at their default (a 0 count, quantile 0.0, isMonotonic false)
+                Map<Double, Double> quantiles = new LinkedHashMap<>();
+                for (JsonNode q : p.path("quantileValues")) {
+                  quantiles.put(q.path("quantile").asDouble(), q.path("value").asDouble());
+                }
+                Number value = p.has("asInt") ? (Number) p.get("asInt").asLong()
+                    : p.has("asDouble") ? (Number) p.get("asDouble").asDouble() : null;
+                points.add(new ReceivedMetricPoint(m.path("name").asText(), m.path("description").asText(),
+                    m.path("unit").asText(), type, data.path("aggregationTemporality").asText(""),
+                    data.path("isMonotonic").asBoolean(false), p.path("startTimeUnixNano").asLong(),
+                    p.path("timeUnixNano").asLong(), attributes(p.path("attributes")), value,
+                    p.path("count").asLong(), p.path("sum").asDouble(), quantiles, resource));
+              }
+            }
+          }
+        }
+      }
+    }
+    return points;
   }
 
   /** protobuf's JSON writes bytes as base64; OTLP's ids are shown in hex everywhere else. */
