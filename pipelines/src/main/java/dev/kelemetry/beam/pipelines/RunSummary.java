@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.pipelines;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kelemetry.beam.io.otlp.WriteOtlpMetrics;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.Counters;
@@ -98,6 +99,9 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
       otlp.put("spans_exported", get(Counters.OTLP_EXPORTED));
       otlp.put("retries", get(Counters.OTLP_RETRIES));
       otlp.put("spans_failed", get(Counters.OTLP_FAILED));
+      otlp.put("metric_rows_exported", get(WriteOtlpMetrics.EXPORTED));
+      otlp.put("metric_retries", get(WriteOtlpMetrics.RETRIES));
+      otlp.put("metric_rows_failed", get(WriteOtlpMetrics.FAILED));
     }
     root.put("seconds", Math.round(seconds * 10) / 10.0);
     root.put("records_per_second", seconds > 0 ? Math.round(get(Counters.RECORDS_READ) / seconds) : 0);
@@ -111,8 +115,9 @@ public record RunSummary(Map<String, Long> counters, double seconds) {
   /** A few lines for the terminal. */
   public String describe() {
     String otlp = get(Counters.OTLP_EXPORTED) + get(Counters.OTLP_FAILED) == 0 ? "" : String.format(
-        "OTLP: %,d spans exported, %,d failed (dead letters), %,d retries%n", get(Counters.OTLP_EXPORTED),
-        get(Counters.OTLP_FAILED), get(Counters.OTLP_RETRIES));
+        "OTLP: %,d spans exported, %,d failed (dead letters), %,d retries; %,d metric rows exported, %,d failed%n",
+        get(Counters.OTLP_EXPORTED), get(Counters.OTLP_FAILED), get(Counters.OTLP_RETRIES),
+        get(WriteOtlpMetrics.EXPORTED), get(WriteOtlpMetrics.FAILED));
     return otlp + String.format(
         "records: %,d read = %,d parsed + %,d dead-lettered + %,d filtered%s%n"
             + "requests: %,d   object states: %,d   Kubernetes Events: %,d   objects: %,d   traces: %,d%n"

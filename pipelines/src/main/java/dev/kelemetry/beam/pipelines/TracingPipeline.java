@@ -5,6 +5,7 @@ import dev.kelemetry.beam.io.ReadBigQueryLogEntries;
 import dev.kelemetry.beam.io.WriteLocalDirectory;
 import dev.kelemetry.beam.io.bigquery.WriteBigQuery;
 import dev.kelemetry.beam.io.otlp.WriteOtlp;
+import dev.kelemetry.beam.io.otlp.WriteOtlpMetrics;
 import dev.kelemetry.beam.plugins.SourceOutputs;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.ControlPlaneRecord;
@@ -195,14 +196,16 @@ public final class TracingPipeline {
   }
 
   /**
-   * Sends the spans to the OTLP endpoint, if one is set; the spans it gives up on are dead letters. The spans
-   * written elsewhere are the same rows, so every sink shows the same traces.
+   * Sends the spans, and the metric rows as OTLP metrics, to the OTLP endpoint, if one is set; what it gives up on
+   * is dead letters. The rows written elsewhere are the same, so every sink shows the same traces and figures.
    */
   static void exportOtlp(Traced traced, TracingConfig config, DeadLetters deadLetters) {
     if (config.otlp() == null) {
       return;
     }
     deadLetters.add(traced.spans().apply("WriteOtlp", WriteOtlp.to(config.otlp())), "NotExported");
+    deadLetters.add(traced.metrics().apply("WriteOtlpMetrics", WriteOtlpMetrics.to(config.otlp())),
+        "MetricsNotExported");
   }
 
   /**

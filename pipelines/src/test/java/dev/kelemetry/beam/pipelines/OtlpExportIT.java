@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.hasSize;
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
+import dev.kelemetry.beam.io.otlp.WriteOtlpMetrics;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
@@ -104,7 +105,11 @@ public class OtlpExportIT {
     assertThat(failed.stream().map(d -> Rows.fromJson(d.raw(), SpanRow.class).spanId()).sorted().toList(),
         equalTo(run.spans().stream().map(SpanRow::spanId).sorted().toList()));
     assertThat(run.summary().get(Counters.OTLP_FAILED), equalTo((long) run.spans().size()));
-    assertThat(run.summary().get(Counters.OTLP_RETRIES), equalTo(2 * OTLP.refusedRequests() / 3));
+    // The metric rows go to the same refusing receiver: each request of either signal was tried 3 times.
+    assertThat(run.summary().get(Counters.OTLP_RETRIES) + run.summary().get(WriteOtlpMetrics.RETRIES),
+        equalTo(2 * OTLP.refusedRequests() / 3));
+    assertThat(run.deadLetters().stream().filter(d -> d.step().equals("WriteOtlpMetrics")).count(),
+        equalTo(run.summary().get(Counters.METRIC_ROWS)));
   }
 
   @Test
