@@ -1,0 +1,108 @@
+package dev.kelemetry.beam.pipelines.query;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** {@code kelemetry query} as a user meets it: the printed answer and the one-line errors with exit code 2. */
+public class QueryCommandTest {
+  @ClassRule
+  public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static Path data;
+
+  @BeforeClass
+  public static void writeFixture() throws Exception {
+    data = TMP.newFolder("out").toPath();
+    QueryFixture.random(11).write(data);
+  }
+
+  private static void assertOneLineError(QueryCli.Run run, String start) {
+    assertEquals(run.err(), 2, run.exitCode());
+    assertThat(run.err(), startsWith("kelemetry query: " + start));
+    assertThat(run.err().strip().lines().count(), equalTo(1L));
+  }
+
+  @Test
+  public void theTableAlignsNumbersRightTextLeftAndShowsTimesInUtcWords() {
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), "request_rate", "--param", "user=bob");
+    assertEquals(run.err(), 0, run.exitCode());
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines.get(0), matchesPattern("window_start {9}verb {4}requests_per_second"));
+    assertThat(lines.get(1), matchesPattern("-{19}  -{6}  -{19}"));
+    // the rate's digits end under the header's last letter; the verb starts under the header's first
+    assertThat(lines.get(2), matchesPattern("2026-01-01 00:00:00  create  +\\d+\\.\\d+"));
+    assertThat(lines.get(2).length(), equalTo(lines.get(0).length()));
+    assertThat(lines.get(lines.size() - 1), matchesPattern("\\d+ rows"));
+  }
+
+  @Test
+  public void csvQuotesWhatNeedsItAndKeepsFullTimes() throws Exception {
+    Path sql = TMP.newFile("quoted.sql").toPath();
+    Files.writeString(sql, "SELECT 'a, \"b\"' AS text, TIMESTAMP '2026-01-01 00:00:00.5' AS t, 1.25 AS n");
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), "--format", "csv", sql.toString());
+    assertEquals(run.err(), 0, run.exitCode());
+    assertThat(run.out(), equalTo("text,t,n\r\n\"a, \"\"b\"\"\",2026-01-01T00:00:00.500000Z,1.25\r\n"));
+  }
+
+  @Test
+  public void theTableCutsLongTextsToOneShortLineButCsvKeepsThemWhole() throws Exception {
+    Path sql = TMP.newFile("long.sql").toPath();
+    Files.writeString(sql, "SELECT repeat('x', 100) || chr(10) || 'end' AS raw");
+    QueryCli.Run table = QueryCli.run("--data", data.toString(), sql.toString());
+    assertThat(table.out().lines().toList().get(2), equalTo("x".repeat(ResultTable.MAX_CELL - 3) + "..."));
+    QueryCli.Run csv = QueryCli.run("--data", data.toString(), "--format", "csv", sql.toString());
+    assertThat(csv.out(), equalTo("raw\r\n\"" + "x".repeat(100) + "\nend\"\r\n"));
+  }
+
+  @Test
+  public void theListNamesEveryQueryWithItsQuestion() {
+    QueryCli.Run run = QueryCli.run("--list");
+    assertEquals(0, run.exitCode());
+    for (String name : QueryLibrary.names()) {
+      assertThat(run.out(), containsString(name + " "));
+    }
+    assertThat(run.out(), containsString("Who hammers the API server"));
+  }
+
+  @Test
+  public void anUnknownQueryIsOneLineListingTheLibrary() {
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), "top_user");
+    assertOneLineError(run, "no query named 'top_user'; the library has: ");
+    for (String name : QueryLibrary.names()) {
+      assertThat(run.err(), containsString(name));
+    }
+  }
+
+  @Test
+  public void badSqlIsOneLineWithTheQueryAndDuckDbsMessage() throws Exception {
+    Path sql = TMP.newFile("bad.sql").toPath();
+    Files.writeString(sql, "SELECT 1,\n  no_such_column\nFROM metrics");
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), sql.toString());
+    assertOneLineError(run, "query " + sql + " failed: Binder Error: Referenced column \"no_such_column\" not found");
+    assertThat(run.err(), containsString("(line 2)"));
+  }
+
+  @Test
+  public void aMissingDataDirectoryIsOneLine() {
+    QueryCli.Run run = QueryCli.run("--data", data.resolve("nope").toString(), "top_users");
+    assertOneLineError(run, "no data directory " + data.resolve("nope"));
+  }
+
+  @Test
+  public void aParameterTheQueryDoesNotTakeIsOneLineNamingTheOnesItTakes() {
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), "top_users", "--param", "users=bob");
+    assertOneLineError(run, "query top_users has no parameter 'users'; it takes cluster, limit");
+  }
+}
