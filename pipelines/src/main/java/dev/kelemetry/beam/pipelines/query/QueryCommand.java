@@ -37,6 +37,9 @@ public final class QueryCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", paramLabel = "table|csv|json", description = "table (aligned, the default), csv, or json (one object per line).")
   String format;
 
+  @Option(names = "--chart", paramLabel = "FILE.png", description = "Also draw the answer over time: x the first timestamp column, y the number columns, a line per value of the text columns.")
+  Path chart;
+
   @Option(names = "--list", description = "List the library's queries and the question each answers.")
   boolean list;
 
@@ -67,11 +70,21 @@ public final class QueryCommand implements Callable<Integer> {
         default -> result.table();
       });
       out.flush();
+      if (chart != null) {
+        String note = Charts.write(result, title(sql), chart);
+        spec.commandLine().getErr().println("chart: " + chart + (note.isEmpty() ? "" : " (" + note + ")"));
+      }
       return 0;
     } catch (QueryException e) {
       spec.commandLine().getErr().println("kelemetry query: " + e.getMessage());
       return 2;
     }
+  }
+
+  /** The query's name and the question's head (up to its colon): a title that fits above a chart. */
+  private static String title(SqlQuery sql) {
+    String head = sql.question().split(":", 2)[0];
+    return head.isEmpty() ? sql.name() : sql.name() + ": " + head;
   }
 
   /** Runs {@code query} with {@code params} over the directory: what the command prints, before it is printed. */

@@ -3,19 +3,24 @@ package dev.kelemetry.beam.pipelines.query;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertEquals;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import javax.imageio.ImageIO;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** {@code kelemetry query} as a user meets it: the printed answer and the one-line errors with exit code 2. */
+/** {@code kelemetry query} as a user meets it: the printed answer, the chart, and the one-line errors with exit code 2. */
 public class QueryCommandTest {
   @ClassRule
   public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -104,5 +109,44 @@ public class QueryCommandTest {
   public void aParameterTheQueryDoesNotTakeIsOneLineNamingTheOnesItTakes() {
     QueryCli.Run run = QueryCli.run("--data", data.toString(), "top_users", "--param", "users=bob");
     assertOneLineError(run, "query top_users has no parameter 'users'; it takes cluster, limit");
+  }
+
+  @Test
+  public void theChartIsAPngOfTheAnswerOverTime() throws Exception {
+    Path png = TMP.getRoot().toPath().resolve("rate.png");
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), "request_rate", "--chart", png.toString());
+    assertEquals(run.err(), 0, run.exitCode());
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertThat(image.getWidth(), equalTo(Charts.WIDTH));
+    assertThat(image.getHeight(), equalTo(Charts.HEIGHT));
+    Set<Integer> colours = new HashSet<>();
+    for (int x = 0; x < image.getWidth(); x += 3) {
+      for (int y = 0; y < image.getHeight(); y += 3) {
+        colours.add(image.getRGB(x, y));
+      }
+    }
+    // background, grid, axes, text and one colour per verb's line at least
+    assertThat(colours.size(), greaterThan(QueryFixture.VERBS.size() + 3));
+  }
+
+  @Test
+  public void aChartOfTooManyLinesDrawsTheLargestAndSaysSo() throws Exception {
+    Path sql = TMP.newFile("lines.sql").toPath();
+    Files.writeString(sql, "SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (m) MINUTE AS t, 'line-' || l AS label,"
+        + " l * 1.0 AS v FROM range(3) AS r(m), range(15) AS s(l)");
+    Path png = TMP.getRoot().toPath().resolve("lines.png");
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), sql.toString(), "--chart", png.toString());
+    assertEquals(run.err(), 0, run.exitCode());
+    assertThat(run.err(), containsString("the chart shows the " + Charts.MAX_SERIES + " lines with the largest totals of 15"));
+    assertThat(ImageIO.read(png.toFile()).getWidth(), equalTo(Charts.WIDTH));
+  }
+
+  @Test
+  public void aChartOfAnAnswerWithoutTimesIsOneLineSayingWhatItHas() {
+    Path png = TMP.getRoot().toPath().resolve("users.png");
+    QueryCli.Run run = QueryCli.run("--data", data.toString(), "top_users", "--chart", png.toString());
+    assertOneLineError(run, "--chart needs a TIMESTAMP column and a number column in the result; it has user text,"
+        + " requests number");
+    assertThat(Files.exists(png), equalTo(false));
   }
 }
