@@ -64,6 +64,8 @@ public final class QueryCommand implements Callable<Integer> {
       }
       SqlQuery sql = QueryLibrary.load(query);
       ResultTable result = run(data, sql, params);
+      // the chart first: an answer that cannot be charted is an error before anything is printed, not after
+      String note = chart == null ? "" : Charts.write(result, title(sql), chart);
       out.print(switch (format) {
         case "csv" -> result.csv();
         case "json" -> result.jsonLines();
@@ -71,7 +73,6 @@ public final class QueryCommand implements Callable<Integer> {
       });
       out.flush();
       if (chart != null) {
-        String note = Charts.write(result, title(sql), chart);
         spec.commandLine().getErr().println("chart: " + chart + (note.isEmpty() ? "" : " (" + note + ")"));
       }
       return 0;

@@ -148,5 +148,6 @@ public class QueryCommandTest {
     assertOneLineError(run, "--chart needs a TIMESTAMP column and a number column in the result; it has user text,"
         + " requests number");
     assertThat(Files.exists(png), equalTo(false));
+    assertThat(run.out(), equalTo(""));
   }
 }
