@@ -27,7 +27,12 @@ public final class QueryLibrary {
 
   /** The library's query names, sorted. */
   public static List<String> names() {
-    URL folder = QueryLibrary.class.getClassLoader().getResource(FOLDER);
+    return names(QueryLibrary.class.getClassLoader());
+  }
+
+  /** The names of the library {@code loader} finds: in a classes folder (the launcher's) or in a jar. */
+  static List<String> names(ClassLoader loader) {
+    URL folder = loader.getResource(FOLDER);
     if (folder == null) {
       return List.of();
     }

@@ -344,6 +344,16 @@ public class QueryLibraryTest {
   }
 
   @Test
+  public void anOutputDirectoryWithoutRowsAnswersEveryQueryWithNone() throws Exception {
+    Path empty = TMP.newFolder("empty").toPath();
+    for (String name : QueryLibrary.names()) {
+      QueryCli.Run run = QueryCli.run("--data", empty.toString(), "--format", "json", name);
+      assertEquals(name + ": " + run.err(), 0, run.exitCode());
+      assertThat(name, run.rows(), empty());
+    }
+  }
+
+  @Test
   public void everyLibraryQueryAnswersOnTheFixture() {
     List<String> names = QueryLibrary.names();
     assertThat(names, hasItems("top_users", "top_user_agents", "slow_requests", "throttled", "failing_users",
