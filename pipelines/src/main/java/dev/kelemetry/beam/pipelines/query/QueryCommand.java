@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 /** {@code kelemetry query}: a library query, or a .sql file, over an output directory, on an in-process DuckDB. */
 @Command(name = "query", mixinStandardHelpOptions = true,
     description = "Answer a question about a backfill's or a stream's output directory with SQL: a query of the library"
-        + " (queries/, see docs/queries.md; --list shows them) or a .sql file, on DuckDB over the directory's spans, links,"
+        + " (queries/, see docs/queries.md; --list shows them) or a SQL file, on DuckDB over the directory's spans, links,"
         + " dead_letters and metrics rows. The same SQL runs on the BigQuery tables with bq query.")
 public final class QueryCommand implements Callable<Integer> {
   @Spec
