@@ -69,13 +69,13 @@ public final class SqlText {
         if (!INTEGER.matcher(value.strip()).matches()) {
           throw new QueryException("query " + query + ": parameter " + name + " is an INT64, got '" + value + "'");
         }
-        return value.strip();
+        return signed(value.strip());
       }
       case "FLOAT64", "NUMERIC", "BIGNUMERIC" -> {
         if (!looksNumeric(value)) {
           throw new QueryException("query " + query + ": parameter " + name + " is a " + t + ", got '" + value + "'");
         }
-        return new BigDecimal(value.strip()).toPlainString();
+        return signed(new BigDecimal(value.strip()).toPlainString());
       }
       case "BOOL" -> {
         if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
@@ -90,6 +90,11 @@ public final class SqlText {
         return quote(value);
       }
     }
+  }
+
+  /** A negative number in parentheses: after a minus ({@code x-@n}) its sign would start a {@code --} comment. */
+  private static String signed(String number) {
+    return number.startsWith("-") ? "(" + number + ")" : number;
   }
 
   private static boolean looksNumeric(String value) {

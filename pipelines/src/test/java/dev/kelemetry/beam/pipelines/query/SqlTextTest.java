@@ -54,6 +54,12 @@ public class SqlTextTest {
   }
 
   @Test
+  public void aNegativeNumberAfterAMinusDoesNotBecomeAComment() {
+    SqlQuery q = SqlQuery.parse("q", "-- q\n-- @param n INT64 1 n\nSELECT 10-@n, 10-@x");
+    assertThat(SqlText.bind(q, Map.of("n", "-3", "x", "-2.5")), equalTo("-- q\n-- @param n INT64 1 n\nSELECT 10-(-3), 10-(-2.5)"));
+  }
+
+  @Test
   public void anUnnestAliasAlsoNamesItsColumnForDuckDb() {
     assertThat(SqlText.forDuckDb("SELECT b.value FROM metrics, UNNEST(latency_ms.buckets) AS b WHERE x"),
         equalTo("SELECT b.value FROM metrics, UNNEST(latency_ms.buckets) AS b(b) WHERE x"));
