@@ -29,6 +29,12 @@ import org.jfree.data.time.TimeSeriesCollection;
 public final class Charts {
   private Charts() {}
 
+  // Drawn into an image only, never a window: a DISPLAY set on the machine (or an unreachable one) must play no part.
+  // Set before any AWT class loads (the palette's Colors below), which would fix the choice for the JVM.
+  static {
+    System.setProperty("java.awt.headless", "true");
+  }
+
   public static final int WIDTH = 1200;
   public static final int HEIGHT = 600;
 

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertEquals;
 
 import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -127,6 +128,21 @@ public class QueryCommandTest {
     }
     // background, grid, axes, text and one colour per verb's line at least
     assertThat(colours.size(), greaterThan(QueryFixture.VERBS.size() + 3));
+  }
+
+  /** In a JVM of its own: AWT decides once per JVM whether there is a display. */
+  @Test
+  public void theChartIsDrawnWhenDisplayNamesAnUnreachableScreen() throws Exception {
+    Path png = TMP.getRoot().toPath().resolve("no-screen.png");
+    ProcessBuilder child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.kelemetry.beam.pipelines.Kelemetry", "query",
+        "--data", data.toString(), "request_rate", "--chart", png.toString());
+    child.environment().put("DISPLAY", ":99");
+    child.redirectErrorStream(true);
+    Process run = child.start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(output, 0, run.waitFor());
+    assertThat(ImageIO.read(png.toFile()).getWidth(), equalTo(Charts.WIDTH));
   }
 
   @Test
