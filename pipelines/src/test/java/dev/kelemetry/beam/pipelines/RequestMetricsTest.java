@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kelemetry.beam.io.InputSpec;
+import dev.kelemetry.beam.pipelines.query.QueryCli;
+import dev.kelemetry.beam.pipelines.query.QueryLibrary;
 import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.transforms.Counters;
@@ -32,6 +34,7 @@ import org.junit.rules.TemporaryFolder;
 public class RequestMetricsTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
+  private static Path out;
   private static List<String> lines;
   private static List<MetricRow> metrics;
   private static RunSummary summary;
@@ -40,7 +43,7 @@ public class RequestMetricsTest {
   public static void backfillTheRollout() throws Exception {
     Path log = TMP.getRoot().toPath().resolve("audit.log");
     Kelemetry.generate("deployment-rollout", 1, 5, Instant.parse("2026-03-01T10:00:00Z"), log);
-    Path out = TMP.newFolder("out").toPath();
+    out = TMP.newFolder("out").toPath();
     TracingConfig config = TracingConfig.defaults(List.of(new InputSpec(log.toString(), "")), out.toString())
         .withCluster("metrics");
     summary = Kelemetry.Backfills.run(config, "direct", false);
@@ -67,6 +70,17 @@ public class RequestMetricsTest {
         .forEach(m -> actual.put(m.windowStart() + " " + new TreeMap<>(m.dimensions()), m));
     assertThat(actual.keySet(), equalTo(expected.keySet()));
     expected.forEach((key, events) -> checkRow(key, actual.get(key), events));
+  }
+
+  @Test
+  public void everyLibraryQueryAnswersOnThisOutput() {
+    // The rollout has no refused (429) request and no dead letter: those two answers are empty; all others are not.
+    List<String> emptyHere = List.of("throttled", "dead_letters");
+    for (String name : QueryLibrary.names()) {
+      QueryCli.Run run = QueryCli.run("--data", out.toString(), name, "--format", "json");
+      assertThat(name + ": " + run.err(), run.exitCode(), equalTo(0));
+      assertThat(name, run.rows().isEmpty(), equalTo(emptyHere.contains(name)));
+    }
   }
 
   /** Counts, errors and the latency of one row against the requests that fall in it. */

@@ -12,12 +12,12 @@ import java.util.List;
 import picocli.CommandLine;
 
 /** Runs {@code kelemetry query ...} as the launcher does (the root command, its subcommand), with captured output. */
-final class QueryCli {
+public final class QueryCli {
   private QueryCli() {}
 
-  record Run(int exitCode, String out, String err) {
+  public record Run(int exitCode, String out, String err) {
     /** The rows of a {@code --format json} answer. */
-    List<JsonNode> rows() {
+    public List<JsonNode> rows() {
       List<JsonNode> rows = new ArrayList<>();
       for (String line : out.split("\n")) {
         if (!line.isBlank()) {
@@ -32,7 +32,7 @@ final class QueryCli {
     }
   }
 
-  static Run run(String... args) {
+  public static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     List<String> all = new ArrayList<>(List.of("query"));

@@ -164,7 +164,7 @@ final class QueryFixture {
           "subresource", "", "namespace", r.namespace(), "user", r.user(), "code", r.code());
       add(latencies, counts, List.of("requests", r.windowStart(), byRequest), r.latencyMs(), r.failed());
       add(latencies, counts, List.of("requests_by_user_agent", r.windowStart(),
-          dims("cluster", r.cluster(), "user_agent", r.agent())), r.latencyMs(), r.failed());
+          dims("cluster", r.cluster(), "user_agent_product", r.agent())), r.latencyMs(), r.failed());
       if (r.code().equals("429")) {
         add(latencies, counts, List.of("throttled", r.windowStart(),
             dims("cluster", r.cluster(), "user", r.user(), "verb", r.verb(), "resource", r.resource())), r.latencyMs(), true);
