@@ -2,6 +2,7 @@
 # Throughput benchmark (not a test): generates a RequestResponse audit log of about a million events, then measures
 #   1. the parse ceiling: reading the file and running the pipeline's parser on every core, nothing else;
 #   2. the whole backfill on the embedded Flink runner (the default of ./kelemetry);
+#   2b. the same backfill with --no-metrics, to show what the default metric set costs;
 #   3. the whole backfill on the DirectRunner (skip with DIRECT=0; it is slow and memory-hungry by design).
 # Prints events/s, wall time and peak resident memory of each. Numbers and the machine are in docs/performance.md.
 #
@@ -43,7 +44,13 @@ ceiling_s=$s
 measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-flink" --runner flink
 report "backfill, Flink embedded" "$s" "$m"
 awk -v a="$ceiling_s" -v b="$s" 'BEGIN { printf "%-28s %8.2f (pipeline events/s over ceiling events/s)\n", "ratio", a / b }'
-grep -E "records:|spans:" "$dir/last-run.txt"
+grep -E "records:|spans:|metrics:" "$dir/last-run.txt"
+with_metrics_s=$s
+
+# The cost of metrics: the same backfill without them (the default metric set is on above).
+measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-flink-no-metrics" --runner flink --no-metrics
+report "backfill, Flink, no metrics" "$s" "$m"
+awk -v a="$with_metrics_s" -v b="$s" 'BEGIN { printf "%-28s %8.2f (time with metrics over time without)\n", "metrics cost", a / b }'
 
 if [ "${DIRECT:-1}" = "1" ]; then
   KELEMETRY_JAVA_OPTS="-Xmx20g" measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-direct" --runner direct

@@ -15,6 +15,7 @@ import dev.kelemetry.beam.io.bigquery.TableRows;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
 import dev.kelemetry.beam.schemas.LinkRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.Counters;
@@ -125,6 +126,27 @@ public class BigQueryOutputTest {
     return Instant.parse(t.endsWith("Z") || t.matches(".*[+-]\\d\\d:\\d\\d$") ? t : t + "Z");
   }
 
+  /** A metrics row as text: its series, window, counts and latency figures, whatever form the fake gives numbers. */
+  @SuppressWarnings("unchecked")
+  private static String metricSummary(Map<String, Object> row) {
+    StringBuilder text = new StringBuilder();
+    text.append(row.get("metric")).append(' ').append(timestamp(row.get("window_start").toString())).append(' ');
+    try {
+      text.append(Rows.JSON.readTree(row.get("dimensions").toString()));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    text.append(" count=").append(Long.parseLong(row.get("count").toString()))
+        .append(" errors=").append(Long.parseLong(row.get("error_count").toString()));
+    if (row.get("latency_ms") instanceof Map<?, ?> latency) {
+      for (String f : List.of("count", "sum", "min", "max", "p50", "p90", "p99")) {
+        text.append(' ').append(f).append('=').append(Double.parseDouble(latency.get(f).toString()));
+      }
+      text.append(" buckets=").append(((List<Object>) latency.get("buckets")).size());
+    }
+    return text.toString();
+  }
+
   @Test
   public void theTablesHoldTheRowsOfTheLocalOutput() throws Exception {
     Run run = backfill(datasets);
@@ -146,6 +168,17 @@ public class BigQueryOutputTest {
         .toList();
     assertThat(localLinks.size(), greaterThan(10));
     assertThat(linksInTable, equalTo(localLinks));
+
+    List<String> metricsInTable = datasets.getAllRows(PROJECT, dataset, "metrics").stream()
+        .map(BigQueryOutputTest::metricSummary).sorted().toList();
+    List<String> localMetrics = SpanFiles.readRows(run.output().resolve("metrics"), MetricRow.class).stream()
+        .map(TableRows::metric).map(BigQueryOutputTest::metricSummary).sorted().toList();
+    assertThat(localMetrics.size(), greaterThan(10));
+    assertThat(metricsInTable, equalTo(localMetrics));
+    Table metrics = datasets.getTable(new TableReference().setProjectId(PROJECT).setDatasetId(dataset)
+        .setTableId("metrics"));
+    assertThat(metrics.getTimePartitioning().getField(), equalTo("window_start"));
+    assertThat(metrics.getClustering().getFields(), equalTo(List.of("metric")));
 
     List<TableRow> dead = datasets.getAllRows(PROJECT, dataset, "dead_letters");
     assertThat(dead, hasSize(run.deadLetters().size()));

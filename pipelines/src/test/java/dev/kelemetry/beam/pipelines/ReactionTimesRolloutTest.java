@@ -120,7 +120,9 @@ public class ReactionTimesRolloutTest {
       assertThat(objectUids, equalTo(workloadUids));
       return null;
     });
-    PAssert.that(spans.apply(ReactionTimes.inWindowsOf(config(yaml).window()))).containsInAnyOrder(expected);
+    // The graph applies ReactionTimes itself (to make metric rows); the samples are checked here, under another name.
+    PAssert.that(spans.apply("ReactionsUnderTest", ReactionTimes.inWindowsOf(config(yaml).window())))
+        .containsInAnyOrder(expected);
     pipeline.run().waitUntilFinish();
   }
 
@@ -134,7 +136,7 @@ public class ReactionTimesRolloutTest {
   }
 
   private PCollection<MetricSample> reactionsOfGraph(Path input) {
-    return spansOfGraph(input).apply(ReactionTimes.inWindowsOf(config(input).window()));
+    return spansOfGraph(input).apply("ReactionsUnderTest", ReactionTimes.inWindowsOf(config(input).window()));
   }
 
   /**
