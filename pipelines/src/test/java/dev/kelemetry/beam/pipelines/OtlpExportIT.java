@@ -12,6 +12,7 @@ import dev.kelemetry.beam.io.otlp.OtlpOptions;
 import dev.kelemetry.beam.pipelines.generate.WorkloadGenerator;
 import dev.kelemetry.beam.io.otlp.WriteOtlpMetrics;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
@@ -63,14 +64,15 @@ public class OtlpExportIT {
     OTLP.reset();
   }
 
-  private record Run(RunSummary summary, List<SpanRow> spans, List<DeadLetterRow> deadLetters) {}
+  private record Run(RunSummary summary, List<SpanRow> spans, List<DeadLetterRow> deadLetters, Path output) {}
 
   private static Run backfill(OtlpOptions otlp, String runner) throws Exception {
     Path out = TMP.newFolder().toPath();
     TracingConfig config = TracingConfig.defaults(List.of(new InputSpec(log.toString(), "")), out.toString())
         .withCluster("otlp").withOtlp(otlp);
     RunSummary summary = Kelemetry.Backfills.run(config, runner, false);
-    return new Run(summary, SpanFiles.read(out), SpanFiles.readRows(out.resolve("dead_letters"), DeadLetterRow.class));
+    return new Run(summary, SpanFiles.read(out), SpanFiles.readRows(out.resolve("dead_letters"), DeadLetterRow.class),
+        out);
   }
 
   private static OtlpOptions quickRetries(OtlpOptions o, int attempts) {
@@ -83,6 +85,18 @@ public class OtlpExportIT {
     assertSameSpans(run.spans(), OTLP.spans());
     assertThat(run.summary().get(Counters.OTLP_EXPORTED), equalTo((long) run.spans().size()));
     assertThat(run.summary().get(Counters.OTLP_FAILED), equalTo(0L));
+    // The run's metric rows went too: one count point per row, each with the row's count and dimensions.
+    List<MetricRow> rows = SpanFiles.readRows(run.output().resolve("metrics"), MetricRow.class);
+    List<String> sent = rows.stream()
+        .map(r -> "kelemetry." + r.metric() + ".count " + r.windowStart() + " " + new java.util.TreeMap<>(r.dimensions())
+            + " " + r.count())
+        .sorted().toList();
+    List<String> received = OTLP.metricPoints().stream().filter(p -> p.name().endsWith(".count"))
+        .map(p -> p.name() + " " + dev.kelemetry.beam.schemas.Rows.timestamp(p.startNanos() / 1000) + " "
+            + new java.util.TreeMap<>(p.attributes()) + " " + p.value())
+        .sorted().toList();
+    assertThat(rows.size(), greaterThan(10));
+    assertThat(received, equalTo(sent));
   }
 
   @Test
