@@ -1,6 +1,7 @@
 package dev.kelemetry.beam.transforms.metrics;
 
 import dev.kelemetry.beam.schemas.ControlPlaneRecord;
+import dev.kelemetry.beam.transforms.parse.RequestUris;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,6 @@ public final class RequestDimensions {
   public static boolean isLongRunning(ControlPlaneRecord r) {
     return "watch".equals(r.verb()) || "proxy".equals(r.verb())
         || LONG_RUNNING_SUBRESOURCES.contains(r.objectRef().subresource())
-        || "true".equals(RequestTimeouts.queryParameter(r.requestUri(), "watch"));
+        || "true".equals(RequestUris.queryParameter(r.requestUri(), "watch"));
   }
 }

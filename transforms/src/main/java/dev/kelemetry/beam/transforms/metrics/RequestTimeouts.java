@@ -1,7 +1,7 @@
 package dev.kelemetry.beam.transforms.metrics;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import static dev.kelemetry.beam.transforms.parse.RequestUris.queryParameter;
+
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,21 +52,5 @@ public final class RequestTimeouts {
       at = m.end();
     }
     return at == text.length() && at > 0 ? total : Double.NaN;
-  }
-
-  /** A query parameter of a request URI, decoded, or null. */
-  static String queryParameter(String requestUri, String name) {
-    int query = requestUri == null ? -1 : requestUri.indexOf('?');
-    if (query < 0) {
-      return null;
-    }
-    for (String param : requestUri.substring(query + 1).split("&")) {
-      int eq = param.indexOf('=');
-      String key = eq < 0 ? param : param.substring(0, eq);
-      if (key.equals(name)) {
-        return eq < 0 ? "" : URLDecoder.decode(param.substring(eq + 1), StandardCharsets.UTF_8);
-      }
-    }
-    return null;
   }
 }

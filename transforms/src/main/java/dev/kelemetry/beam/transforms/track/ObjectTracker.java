@@ -10,6 +10,7 @@ import dev.kelemetry.beam.schemas.ObjectRef;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.schemas.SpanEvent;
 import dev.kelemetry.beam.schemas.SpanRow;
+import dev.kelemetry.beam.transforms.parse.RequestUris;
 import dev.kelemetry.beam.transforms.owners.ObjectSighting;
 import dev.kelemetry.beam.transforms.links.ObjectLinks;
 import dev.kelemetry.beam.transforms.owners.OwnerRef;
@@ -358,16 +359,7 @@ public final class ObjectTracker implements Serializable {
 
   /** {@code dryRun=All} in the query string; the API server accepts no other value. */
   static boolean isDryRun(String requestUri) {
-    int query = requestUri == null ? -1 : requestUri.indexOf('?');
-    if (query < 0) {
-      return false;
-    }
-    for (String param : requestUri.substring(query + 1).split("&")) {
-      if (param.equals("dryRun=All")) {
-        return true;
-      }
-    }
-    return false;
+    return "All".equals(RequestUris.queryParameter(requestUri, "dryRun"));
   }
 
   private static String resourceVersion(JsonNode object) {
