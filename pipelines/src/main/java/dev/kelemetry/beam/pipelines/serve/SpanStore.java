@@ -7,7 +7,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -91,8 +93,36 @@ final class SpanStore {
     return objectOfSpan.get(traceId + "/" + spanId);
   }
 
+  /**
+   * Epoch microseconds of a row's timestamp. The rows write one form, {@code 2026-03-01T10:00:00.123456Z}, which is read
+   * by hand: {@code Instant.parse} costs about as much as the rest of a 10,000-span answer together (ServeBenchmark).
+   * Any other form goes through {@code Instant.parse}.
+   */
   static long micros(String timestamp) {
+    if (timestamp.length() == 27 && timestamp.charAt(4) == '-' && timestamp.charAt(10) == 'T'
+        && timestamp.charAt(19) == '.' && timestamp.charAt(26) == 'Z') {
+      try {
+        long days = LocalDate.of(digits(timestamp, 0, 4), digits(timestamp, 5, 7), digits(timestamp, 8, 10)).toEpochDay();
+        long seconds = days * 86_400L + digits(timestamp, 11, 13) * 3600L + digits(timestamp, 14, 16) * 60L
+            + digits(timestamp, 17, 19);
+        return seconds * 1_000_000L + digits(timestamp, 20, 26);
+      } catch (NumberFormatException | DateTimeException e) {
+        // not the rows' own form after all: the general parser says what is wrong with it
+      }
+    }
     Instant t = Instant.parse(timestamp);
     return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+
+  private static int digits(String text, int from, int to) {
+    int n = 0;
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        throw new NumberFormatException(text);
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
   }
 }

@@ -67,14 +67,14 @@ final class TraceAssembler {
       this.key = key;
     }
 
-    long start() {
-      return windows.stream().mapToLong(s -> SpanStore.micros(s.startTime())).min().orElseGet(
-          () -> happenings.stream().mapToLong(s -> SpanStore.micros(s.startTime())).min().orElse(0));
-    }
+    /** Set once all rows are in: the object spans' range (its requests' when it has no object span). */
+    long start;
+    long end;
 
-    long end() {
-      return windows.stream().mapToLong(s -> SpanStore.micros(s.endTime())).max().orElseGet(
-          () -> happenings.stream().mapToLong(s -> SpanStore.micros(s.endTime())).max().orElse(0));
+    void measure() {
+      List<SpanRow> timed = windows.isEmpty() ? happenings : windows;
+      start = timed.stream().mapToLong(s -> SpanStore.micros(s.startTime())).min().orElse(0);
+      end = timed.stream().mapToLong(s -> SpanStore.micros(s.endTime())).max().orElse(0);
     }
   }
 
@@ -87,7 +87,7 @@ final class TraceAssembler {
     Map<String, String> processIds = new LinkedHashMap<>(); // "cluster/resource" -> p1, p2, ...
     ArrayNode spans = Rows.JSON.createArrayNode();
     List<Node> ordered = shown.stream().map(nodes::get)
-        .sorted(Comparator.comparingLong(Node::start).thenComparing(n -> n.key.operationName())).toList();
+        .sorted(Comparator.comparingLong((Node n) -> n.start).thenComparing(n -> n.key.operationName())).toList();
     for (Node node : ordered) {
       String processId = processIds.computeIfAbsent(node.key.cluster() + "/" + node.key.resource(),
           k -> "p" + (processIds.size() + 1));
@@ -95,8 +95,9 @@ final class TraceAssembler {
       spans.add(objectSpan(traceId, node, root ? null : node.parent.spanId(), root, node.key.equals(searched),
           requestsAsSpans, processId));
       if (requestsAsSpans) {
+        String objectSpanId = node.key.spanId(); // a hash: once per object, not once per request
         for (SpanRow happening : node.happenings) {
-          spans.add(happeningSpan(traceId, happening, node.key.spanId(), processId));
+          spans.add(happeningSpan(traceId, happening, objectSpanId, processId));
         }
       }
     }
@@ -138,6 +139,7 @@ final class TraceAssembler {
         node.parent = parent;
       }
     }
+    nodes.values().forEach(Node::measure);
     return nodes;
   }
 
@@ -192,8 +194,7 @@ final class TraceAssembler {
     if (!requestsAsSpans) {
       node.happenings.stream().sorted(Comparator.comparing(SpanRow::startTime)).forEach(h -> logs.add(happeningLog(h)));
     }
-    long start = node.start();
-    return span(traceId, node.key.spanId(), node.key.operationName(), parentSpanId, start, node.end() - start, tags,
+    return span(traceId, node.key.spanId(), node.key.operationName(), parentSpanId, node.start, node.end - node.start, tags,
         logs, processId);
   }
 
