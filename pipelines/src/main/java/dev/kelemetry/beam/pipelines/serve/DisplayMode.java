@@ -9,14 +9,16 @@ import java.util.Optional;
  * a modifier (which linked objects come along).
  *
  * @param base {@code tracing} (one span per object, its requests, Events and watched versions as logs on it) or
- *     {@code tree} (each of them its own child span of the object)
+ *     {@code tree} (each of them its own child span of the object) or {@code timeline} (the root's span alone, with
+ *     every request, Event and watched version of the objects shown as its children, in one flat list)
  * @param modifier which objects: only the searched one, its {@code full tree}, its {@code ancestors}, or its
  *     {@code owned objects}
  */
 record DisplayMode(Base base, Modifier modifier) {
 
   enum Base {
-    TRACING("tracing"), TREE("tree");
+    // new bases go last: the ordinal is part of the trace ids already handed out
+    TRACING("tracing"), TREE("tree"), TIMELINE("timeline");
 
     final String label;
 

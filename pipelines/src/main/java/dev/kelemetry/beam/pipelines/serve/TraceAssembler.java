@@ -82,7 +82,7 @@ final class TraceAssembler {
       Set<String> storedTraces) {
     Map<ObjectKey, Node> nodes = nodes(store, storedTraces);
     Set<ObjectKey> shown = select(nodes, mode.modifier(), searched);
-    boolean requestsAsSpans = mode.base() == DisplayMode.Base.TREE;
+    DisplayMode.Base base = mode.base();
 
     Map<String, String> processIds = new LinkedHashMap<>(); // "cluster/resource" -> p1, p2, ...
     ArrayNode spans = Rows.JSON.createArrayNode();
@@ -92,12 +92,24 @@ final class TraceAssembler {
       String processId = processIds.computeIfAbsent(node.key.cluster() + "/" + node.key.resource(),
           k -> "p" + (processIds.size() + 1));
       boolean root = node.parent == null || !shown.contains(node.parent);
+      if (base == DisplayMode.Base.TIMELINE) {
+        // one flat list under the root: other objects have no span, their requests say whose they are by name
+        ObjectKey top = topShown(node, nodes, shown);
+        String topSpanId = top.spanId();
+        for (SpanRow happening : node.happenings) {
+          spans.add(happeningSpan(traceId, happening, node.key.operationName() + " " + happening.name(), topSpanId,
+              processId));
+        }
+        if (!root) {
+          continue;
+        }
+      }
       spans.add(objectSpan(traceId, node, root ? null : node.parent.spanId(), root, node.key.equals(searched),
-          requestsAsSpans, processId));
-      if (requestsAsSpans) {
+          base != DisplayMode.Base.TRACING, processId));
+      if (base == DisplayMode.Base.TREE) {
         String objectSpanId = node.key.spanId(); // a hash: once per object, not once per request
         for (SpanRow happening : node.happenings) {
-          spans.add(happeningSpan(traceId, happening, objectSpanId, processId));
+          spans.add(happeningSpan(traceId, happening, happening.name(), objectSpanId, processId));
         }
       }
     }
@@ -171,6 +183,16 @@ final class TraceAssembler {
     return shown;
   }
 
+  /** The highest shown object above {@code node} (itself when its owner is not shown). */
+  private static ObjectKey topShown(Node node, Map<ObjectKey, Node> nodes, Set<ObjectKey> shown) {
+    Set<ObjectKey> seen = new java.util.HashSet<>(); // an owner cycle in the rows must not loop here
+    Node top = node;
+    while (top.parent != null && shown.contains(top.parent) && seen.add(top.key)) {
+      top = nodes.get(top.parent);
+    }
+    return top.key;
+  }
+
   private static ObjectNode objectSpan(String traceId, Node node, String parentSpanId, boolean root, boolean searched,
       boolean requestsAsSpans, String processId) {
     ArrayNode tags = Rows.JSON.createArrayNode();
@@ -216,7 +238,8 @@ final class TraceAssembler {
   }
 
   /** A request, Event or watched state as its own child span of its object (the {@code tree} base). */
-  private static ObjectNode happeningSpan(String traceId, SpanRow h, String objectSpanId, String processId) {
+  private static ObjectNode happeningSpan(String traceId, SpanRow h, String operation, String parentSpanId,
+      String processId) {
     ArrayNode tags = Rows.JSON.createArrayNode();
     tags.add(keyValue("kelemetry.kind", h.kind()));
     if (SpanRow.STATUS_ERROR.equals(h.status())) {
@@ -232,7 +255,7 @@ final class TraceAssembler {
       addKeyValues(fields, e.attributes());
     }
     long start = SpanStore.micros(h.startTime());
-    return span(traceId, h.spanId(), h.name(), objectSpanId, start, SpanStore.micros(h.endTime()) - start, tags, logs,
+    return span(traceId, h.spanId(), operation, parentSpanId, start, SpanStore.micros(h.endTime()) - start, tags, logs,
         processId);
   }
 

@@ -237,6 +237,28 @@ public class ServeApiTest {
     assertThat(childIds, equalTo(expectedIds));
   }
 
+  @Test
+  public void timelineIsTheRootAloneWithEveryRequestOfItsTreeDirectlyUnderIt() throws Exception {
+    Set<String> storedTraces = objectSpans(STEADY, "deployments/demo").stream().map(SpanRow::traceId)
+        .collect(Collectors.toSet());
+    Set<String> expectedIds = rows.stream()
+        .filter(r -> storedTraces.contains(r.traceId()) && !r.kind().equals(SpanRow.KIND_OBJECT))
+        .map(SpanRow::spanId).collect(Collectors.toCollection(TreeSet::new));
+    JsonNode timeline = onlyTrace(search("timeline [full tree]", STEADY, DEPLOYMENT));
+    List<JsonNode> roots = roots(timeline);
+    assertThat(operationNames(roots), equalTo(List.of("deployments/demo")));
+    String rootId = roots.get(0).get("spanID").asText();
+    Set<String> childIds = new TreeSet<>();
+    for (JsonNode s : timeline.get("spans")) {
+      if (!s.get("references").isEmpty()) {
+        assertThat(s.get("references").get(0).get("spanID").asText(), equalTo(rootId));
+        childIds.add(s.get("spanID").asText());
+      }
+    }
+    assertThat(childIds, equalTo(expectedIds));
+    assertThat(timeline.get("spans").size(), equalTo(1 + expectedIds.size()));
+  }
+
   // ---- shapes
 
   @Test
