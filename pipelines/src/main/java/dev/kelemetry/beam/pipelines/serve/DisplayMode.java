@@ -10,7 +10,8 @@ import java.util.Optional;
  *
  * @param base {@code tracing} (one span per object, its requests, Events and watched versions as logs on it) or
  *     {@code tree} (each of them its own child span of the object) or {@code timeline} (the root's span alone, with
- *     every request, Event and watched version of the objects shown as its children, in one flat list)
+ *     every request, Event and watched version of the objects shown as its children, in one flat list) or
+ *     {@code grouped} (as tracing, the logs on one child span per object instead of on the object's span)
  * @param modifier which objects: only the searched one, its {@code full tree}, its {@code ancestors}, or its
  *     {@code owned objects}
  */
@@ -18,7 +19,7 @@ record DisplayMode(Base base, Modifier modifier) {
 
   enum Base {
     // new bases go last: the ordinal is part of the trace ids already handed out
-    TRACING("tracing"), TREE("tree"), TIMELINE("timeline");
+    TRACING("tracing"), TREE("tree"), TIMELINE("timeline"), GROUPED("grouped");
 
     final String label;
 

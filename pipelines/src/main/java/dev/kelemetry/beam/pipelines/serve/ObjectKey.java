@@ -25,6 +25,11 @@ record ObjectKey(String cluster, String apiGroup, String resource, String namesp
     return SpanIds.hash(8, "serve-span", cluster, apiGroup, resource, namespace, name);
   }
 
+  /** 16 hex digits: the span that gathers this object's requests in the {@code grouped} display mode. */
+  String groupSpanId() {
+    return SpanIds.hash(8, "serve-group", cluster, apiGroup, resource, namespace, name);
+  }
+
   /** {@code <resource>/<name>}, the object span's name in the rows. */
   String operationName() {
     return resource + "/" + name;

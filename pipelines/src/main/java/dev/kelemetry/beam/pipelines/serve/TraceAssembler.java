@@ -106,6 +106,9 @@ final class TraceAssembler {
       }
       spans.add(objectSpan(traceId, node, root ? null : node.parent.spanId(), root, node.key.equals(searched),
           base != DisplayMode.Base.TRACING, processId));
+      if (base == DisplayMode.Base.GROUPED && !node.happenings.isEmpty()) {
+        spans.add(groupSpan(traceId, node, processId));
+      }
       if (base == DisplayMode.Base.TREE) {
         String objectSpanId = node.key.spanId(); // a hash: once per object, not once per request
         for (SpanRow happening : node.happenings) {
@@ -212,12 +215,29 @@ final class TraceAssembler {
       tags.add(keyValue("kelemetry.searched", true));
     }
     tags.add(keyValue("kelemetry.windows", (long) node.windows.size()));
-    ArrayNode logs = Rows.JSON.createArrayNode();
-    if (!requestsAsSpans) {
-      node.happenings.stream().sorted(Comparator.comparing(SpanRow::startTime)).forEach(h -> logs.add(happeningLog(h)));
-    }
+    ArrayNode logs = requestsAsSpans ? Rows.JSON.createArrayNode() : happeningLogs(node);
     return span(traceId, node.key.spanId(), node.key.operationName(), parentSpanId, node.start, node.end - node.start, tags,
         logs, processId);
+  }
+
+  /**
+   * The {@code grouped} base's one child span per object that gathers its requests, Events and watched versions as
+   * logs, so the object's own span stays short in the UI's tree.
+   */
+  private static ObjectNode groupSpan(String traceId, Node node, String processId) {
+    long start = node.happenings.stream().mapToLong(h -> SpanStore.micros(h.startTime())).min().orElseThrow();
+    long end = node.happenings.stream().mapToLong(h -> SpanStore.micros(h.endTime())).max().orElseThrow();
+    ArrayNode tags = Rows.JSON.createArrayNode();
+    tags.add(keyValue("kelemetry.kind", "group"));
+    tags.add(keyValue("kelemetry.count", (long) node.happenings.size()));
+    return span(traceId, node.key.groupSpanId(), node.key.operationName() + " requests", node.key.spanId(), start,
+        end - start, tags, happeningLogs(node), processId);
+  }
+
+  private static ArrayNode happeningLogs(Node node) {
+    ArrayNode logs = Rows.JSON.createArrayNode();
+    node.happenings.stream().sorted(Comparator.comparing(SpanRow::startTime)).forEach(h -> logs.add(happeningLog(h)));
+    return logs;
   }
 
   /** A request, Event or watched state folded into a log line of its object's span (the {@code tracing} base). */

@@ -259,6 +259,38 @@ public class ServeApiTest {
     assertThat(timeline.get("spans").size(), equalTo(1 + expectedIds.size()));
   }
 
+  @Test
+  public void groupedGathersEachObjectsRequestsInOneChildSpanOfIt() throws Exception {
+    // from the rows: per object of the Deployment's tree, how many requests, Events and states it has
+    Map<String, Integer> expected = new TreeMap<>();
+    Set<String> storedTraces = objectSpans(STEADY, "deployments/demo").stream().map(SpanRow::traceId)
+        .collect(Collectors.toSet());
+    Map<String, List<SpanRow>> objectsByName = rows.stream()
+        .filter(r -> storedTraces.contains(r.traceId()) && r.kind().equals(SpanRow.KIND_OBJECT))
+        .collect(Collectors.groupingBy(SpanRow::name));
+    objectsByName.forEach((name, spans) -> {
+      int count = happeningsOf(spans).size();
+      if (count > 0) {
+        expected.put(name, count);
+      }
+    });
+    JsonNode grouped = onlyTrace(search("grouped [full tree]", STEADY, DEPLOYMENT));
+    Map<String, String> nameOfId = new HashMap<>();
+    grouped.get("spans").forEach(s -> nameOfId.put(s.get("spanID").asText(), s.get("operationName").asText()));
+    Map<String, Integer> actual = new TreeMap<>();
+    for (JsonNode s : grouped.get("spans")) {
+      JsonNode kind = tag(s, "kelemetry.kind");
+      if (kind != null && kind.asText().equals("group")) {
+        String owner = nameOfId.get(s.get("references").get(0).get("spanID").asText());
+        assertThat(s.get("operationName").asText(), equalTo(owner + " requests"));
+        assertThat(owner, actual.put(owner, s.get("logs").size()), equalTo(null));
+      } else {
+        assertThat("object spans keep no logs", s.get("logs").size(), equalTo(0));
+      }
+    }
+    assertThat(actual, equalTo(expected));
+  }
+
   // ---- shapes
 
   @Test
