@@ -7,15 +7,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.kelemetry.beam.schemas.Rows;
+import dev.kelemetry.beam.schemas.SpanRow;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -99,6 +104,9 @@ final class JaegerApi implements HttpHandler {
     if (rest.size() == 2 && rest.get(0).equals("traces")) {
       return wrap(traces(List.of(rest.get(1))));
     }
+    if (rest.equals(List.of("dependencies"))) {
+      return wrap(dependencies(params));
+    }
     if (rest.equals(List.of("v3", "services"))) {
       ObjectNode answer = Rows.JSON.createObjectNode();
       answer.set("services", services());
@@ -162,6 +170,33 @@ final class JaegerApi implements HttpHandler {
       throw new ApiError(404, "trace not found");
     }
     return found;
+  }
+
+  /**
+   * The Jaeger UI's "System Architecture" graph as ownership: for each owner resource and owned resource (the
+   * processes' service names), how many objects it owns, among the object spans in {@code endTs - lookback .. endTs}
+   * (epoch milliseconds, as Jaeger takes them; without them, all).
+   */
+  private ArrayNode dependencies(Map<String, List<String>> params) {
+    long endMicros = first(params, "endTs").filter(s -> !s.isEmpty()).map(s -> number(s, "endTs") * 1000)
+        .orElse(Long.MAX_VALUE);
+    long startMicros = first(params, "lookback").filter(s -> !s.isEmpty())
+        .map(s -> endMicros - number(s, "lookback") * 1000).orElse(Long.MIN_VALUE);
+    Map<List<String>, Set<ObjectKey>> owned = new TreeMap<>(
+        Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+    store.objectSpans().forEach((key, spans) -> {
+      for (SpanRow span : spans) {
+        ObjectKey owner = span.parentSpanId().isEmpty() ? null : store.objectOfSpan(span.traceId(), span.parentSpanId());
+        if (owner != null && SpanStore.micros(span.startTime()) <= endMicros
+            && SpanStore.micros(span.endTime()) >= startMicros) {
+          owned.computeIfAbsent(List.of(owner.resource(), key.resource()), k -> new HashSet<>()).add(key);
+        }
+      }
+    });
+    ArrayNode edges = Rows.JSON.createArrayNode();
+    owned.forEach((edge, objects) -> edges.addObject().put("parent", edge.get(0)).put("child", edge.get(1))
+        .put("callCount", objects.size()));
+    return edges;
   }
 
   /**

@@ -360,6 +360,33 @@ public class ServeApiTest {
     assertThat(byUid, equalTo(onlyTrace(search("tracing [full tree]", STEADY, DEPLOYMENT))));
   }
 
+  @Test
+  public void dependenciesCountTheObjectsEachResourceOwns() throws Exception {
+    // from the rows: distinct owned objects per (owner resource, owned resource)
+    Map<String, String> resourceOfSpan = new HashMap<>();
+    rows.stream().filter(r -> r.kind().equals(SpanRow.KIND_OBJECT))
+        .forEach(r -> resourceOfSpan.put(r.traceId() + "/" + r.spanId(), r.resource()));
+    Map<String, Set<String>> expected = new TreeMap<>();
+    rows.stream().filter(r -> r.kind().equals(SpanRow.KIND_OBJECT) && !r.parentSpanId().isEmpty())
+        .forEach(r -> expected.computeIfAbsent(resourceOfSpan.get(r.traceId() + "/" + r.parentSpanId()) + " -> "
+            + r.resource(), k -> new HashSet<>()).add(r.cluster() + "/" + r.namespace() + "/" + r.name()));
+    assertThat(expected.isEmpty(), equalTo(false));
+    long firstStart = rows.stream().mapToLong(r -> SpanStore.micros(r.startTime())).min().orElseThrow();
+    long lastEnd = rows.stream().mapToLong(r -> SpanStore.micros(r.endTime())).max().orElseThrow();
+    // a range in milliseconds that holds every row
+    JsonNode answer = get("/api/dependencies?endTs=" + (lastEnd / 1000 + 1) + "&lookback=" + ((lastEnd - firstStart) / 1000 + 2))
+        .get("body");
+    Map<String, Integer> actual = new TreeMap<>();
+    answer.get("data").forEach(d -> actual.put(d.get("parent").asText() + " -> " + d.get("child").asText(),
+        d.get("callCount").asInt()));
+    Map<String, Integer> expectedCounts = new TreeMap<>();
+    expected.forEach((edge, objects) -> expectedCounts.put(edge, objects.size()));
+    assertThat(actual, equalTo(expectedCounts));
+
+    JsonNode before = get("/api/dependencies?endTs=" + (firstStart / 1000 - 1) + "&lookback=3600000").get("body");
+    assertThat(before.get("total").asInt(), equalTo(0));
+  }
+
   // ---- what the UI sends, and errors
 
   @Test
