@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -34,7 +36,7 @@ final class TraceAssembler {
       return Optional.empty();
     }
     // every stored trace (root and window) in which the object has a span, within the merged windows
-    Set<String> stored = new java.util.TreeSet<>();
+    Set<String> stored = new TreeSet<>();
     for (SpanRow span : store.objectSpans().get(searched)) {
       long window = SpanStore.micros(span.windowStart());
       if (window >= merged.firstWindowMicros() && window <= merged.lastWindowMicros()) {
@@ -84,12 +86,12 @@ final class TraceAssembler {
     Set<ObjectKey> shown = select(nodes, mode.modifier(), searched);
     DisplayMode.Base base = mode.base();
 
-    Map<String, String> processIds = new LinkedHashMap<>(); // "cluster/resource" -> p1, p2, ...
+    Map<List<String>, String> processIds = new LinkedHashMap<>(); // [cluster, resource] -> p1, p2, ...
     ArrayNode spans = Rows.JSON.createArrayNode();
     List<Node> ordered = shown.stream().map(nodes::get)
         .sorted(Comparator.comparingLong((Node n) -> n.start).thenComparing(n -> n.key.operationName())).toList();
     for (Node node : ordered) {
-      String processId = processIds.computeIfAbsent(node.key.cluster() + "/" + node.key.resource(),
+      String processId = processIds.computeIfAbsent(List.of(node.key.cluster(), node.key.resource()),
           k -> "p" + (processIds.size() + 1));
       boolean root = node.parent == null || !shown.contains(node.parent);
       if (base == DisplayMode.Base.TIMELINE) {
@@ -119,11 +121,10 @@ final class TraceAssembler {
 
     ObjectNode processes = Rows.JSON.createObjectNode();
     processIds.forEach((clusterAndResource, id) -> {
-      String[] parts = clusterAndResource.split("/", 2);
       ObjectNode process = processes.putObject(id);
       // the resource as the "service": the Jaeger UI colours spans by service, so each kind of object gets a colour
-      process.put("serviceName", parts[1]);
-      process.putArray("tags").add(keyValue("k8s.cluster.name", parts[0]));
+      process.put("serviceName", clusterAndResource.get(1));
+      process.putArray("tags").add(keyValue("k8s.cluster.name", clusterAndResource.get(0)));
     });
     ObjectNode trace = Rows.JSON.createObjectNode();
     trace.put("traceID", traceId);
@@ -188,7 +189,7 @@ final class TraceAssembler {
 
   /** The highest shown object above {@code node} (itself when its owner is not shown). */
   private static ObjectKey topShown(Node node, Map<ObjectKey, Node> nodes, Set<ObjectKey> shown) {
-    Set<ObjectKey> seen = new java.util.HashSet<>(); // an owner cycle in the rows must not loop here
+    Set<ObjectKey> seen = new HashSet<>(); // an owner cycle in the rows must not loop here
     Node top = node;
     while (top.parent != null && shown.contains(top.parent) && seen.add(top.key)) {
       top = nodes.get(top.parent);
