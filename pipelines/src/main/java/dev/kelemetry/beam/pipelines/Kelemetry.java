@@ -45,7 +45,8 @@ import picocli.CommandLine.Option;
 @Command(name = "kelemetry", mixinStandardHelpOptions = true, version = "kelemetry-beam 0.1.0",
     description = "Control-plane tracing for Kubernetes on Apache Beam: audit logs in, owner-linked traces out.",
     subcommands = {Kelemetry.Backfill.class, Kelemetry.StreamCommand.class, Kelemetry.Generate.class, Kelemetry.Demo.class,
-        Kelemetry.PluginsCommand.class, dev.kelemetry.beam.pipelines.query.QueryCommand.class})
+        Kelemetry.PluginsCommand.class, dev.kelemetry.beam.pipelines.query.QueryCommand.class,
+        dev.kelemetry.beam.pipelines.serve.ServeCommand.class})
 public final class Kelemetry implements Runnable {
 
   public static void main(String[] args) {

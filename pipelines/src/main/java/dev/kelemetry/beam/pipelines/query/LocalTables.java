@@ -68,7 +68,7 @@ public final class LocalTables {
    * files); not hidden ones, which are a writer's files in progress ({@code .temp-beam-...}). None when the folder is
    * absent.
    */
-  static List<Path> rowFiles(Path folder) {
+  public static List<Path> rowFiles(Path folder) {
     if (!Files.isDirectory(folder)) {
       return List.of();
     }

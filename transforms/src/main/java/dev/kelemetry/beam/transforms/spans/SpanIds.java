@@ -46,7 +46,8 @@ public final class SpanIds {
     return Math.floorDiv(epochMicros, windowMicros) * windowMicros;
   }
 
-  static String hash(int bytes, String... fields) {
+  /** The first {@code bytes} bytes of the length-prefixed SHA-256, as hex; the query service derives its own ids with it. */
+  public static String hash(int bytes, String... fields) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (String f : fields) {

@@ -1,0 +1,310 @@
+package dev.kelemetry.beam.pipelines.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.kelemetry.beam.schemas.Rows;
+import dev.kelemetry.beam.schemas.SpanRow;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The Jaeger query HTTP API over a {@link SpanStore}: the classic {@code /api/...} paths the Jaeger UI (up to v2.14)
+ * and Grafana's Jaeger data source call, and the {@code /api/v3} service and operation lists newer UIs discover with.
+ * Jaeger "services" are Kelemetry's display modes, "operations" are clusters (docs/serve.md).
+ */
+final class JaegerApi implements HttpHandler {
+  /** Jaeger's own default when a search gives no limit. */
+  static final int DEFAULT_LIMIT = 20;
+
+  private final SpanStore store;
+
+  JaegerApi(SpanStore store) {
+    this.store = store;
+  }
+
+  /** A request the API refuses: its HTTP status and the message for the {@code errors} list. */
+  static final class ApiError extends RuntimeException {
+    final int status;
+
+    ApiError(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      int status = 200;
+      JsonNode body;
+      try {
+        if (!exchange.getRequestMethod().equals("GET")) {
+          throw new ApiError(405, "only GET is served, not " + exchange.getRequestMethod());
+        }
+        body = route(exchange.getRequestURI().getRawPath(), queryParams(exchange.getRequestURI().getRawQuery()));
+      } catch (ApiError e) {
+        status = e.status;
+        body = error(e.status, e.getMessage());
+      } catch (RuntimeException e) {
+        // a bug or unreadable rows: the client still gets Jaeger's error shape, and the message says what broke
+        status = 500;
+        body = error(500, e.toString());
+      }
+      byte[] bytes = Rows.JSON.writeValueAsBytes(body);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  private JsonNode route(String rawPath, Map<String, List<String>> params) {
+    List<String> path = new ArrayList<>();
+    for (String segment : rawPath.split("/")) {
+      if (!segment.isEmpty()) {
+        path.add(URLDecoder.decode(segment, StandardCharsets.UTF_8));
+      }
+    }
+    if (path.size() < 2 || !path.get(0).equals("api")) {
+      throw new ApiError(404, "no such path: " + rawPath + " (this service answers the Jaeger query API under /api)");
+    }
+    List<String> rest = path.subList(1, path.size());
+    if (rest.equals(List.of("services"))) {
+      return wrap(services());
+    }
+    if (rest.size() == 3 && rest.get(0).equals("services") && rest.get(2).equals("operations")) {
+      mode(rest.get(1));
+      return wrap(Rows.JSON.valueToTree(store.clusters()));
+    }
+    if (rest.equals(List.of("operations"))) {
+      mode(required(params, "service"));
+      return wrap(operations());
+    }
+    if (rest.equals(List.of("traces"))) {
+      List<String> ids = params.getOrDefault("traceID", List.of());
+      return wrap(ids.isEmpty() ? search(params) : traces(ids));
+    }
+    if (rest.size() == 2 && rest.get(0).equals("traces")) {
+      return wrap(traces(List.of(rest.get(1))));
+    }
+    if (rest.equals(List.of("dependencies"))) {
+      return wrap(dependencies(params));
+    }
+    if (rest.equals(List.of("v3", "services"))) {
+      ObjectNode answer = Rows.JSON.createObjectNode();
+      answer.set("services", services());
+      return answer;
+    }
+    if (rest.equals(List.of("v3", "operations"))) {
+      mode(required(params, "service"));
+      ObjectNode answer = Rows.JSON.createObjectNode();
+      answer.set("operations", operations());
+      return answer;
+    }
+    throw new ApiError(404, "no such path: " + rawPath);
+  }
+
+  private ArrayNode services() {
+    ArrayNode names = Rows.JSON.createArrayNode();
+    DisplayMode.all().forEach(m -> names.add(m.serviceName()));
+    return names;
+  }
+
+  /** The clusters as operations, in the {@code {name, spanKind}} form the newer endpoints use. */
+  private ArrayNode operations() {
+    ArrayNode operations = Rows.JSON.createArrayNode();
+    store.clusters().forEach(c -> operations.addObject().put("name", c).put("spanKind", ""));
+    return operations;
+  }
+
+  private ArrayNode search(Map<String, List<String>> params) {
+    DisplayMode mode = mode(required(params, "service"));
+    String cluster = first(params, "operation").filter(s -> !s.isEmpty()).orElse(null);
+    long end = first(params, "end").filter(s -> !s.isEmpty()).map(s -> number(s, "end")).orElse(Long.MAX_VALUE);
+    Optional<Long> lookback = first(params, "lookback").filter(s -> !s.isEmpty() && !s.equals("custom"))
+        .map(JaegerApi::lookbackMicros);
+    long start = first(params, "start").filter(s -> !s.isEmpty()).map(s -> number(s, "start"))
+        .orElse(lookback.isPresent() && end != Long.MAX_VALUE ? end - lookback.get() : Long.MIN_VALUE);
+    int limit = first(params, "limit").filter(s -> !s.isEmpty()).map(s -> (int) number(s, "limit"))
+        .filter(n -> n > 0).orElse(DEFAULT_LIMIT);
+    // minDuration and maxDuration are accepted and not applied: object spans last whole windows, so a duration
+    // filter on them would say little (docs/serve.md)
+    ObjectQuery query = new ObjectQuery(cluster, tags(params), start, end);
+    ArrayNode traces = Rows.JSON.createArrayNode();
+    for (TraceIds.Merged merged : query.search(store, mode, limit)) {
+      TraceAssembler.merged(store, TraceIds.encode(merged), merged).ifPresent(traces::add);
+    }
+    return traces;
+  }
+
+  /** The traces of these ids that exist; 404 when none does, as Jaeger answers. */
+  private ArrayNode traces(List<String> ids) {
+    ArrayNode found = Rows.JSON.createArrayNode();
+    for (String given : ids) {
+      String id = TraceIds.normalize(given)
+          .orElseThrow(() -> new ApiError(400, "a trace id is up to 32 hex digits, not '" + given + "'"));
+      Optional<ObjectNode> trace = TraceAssembler.stored(store, id);
+      if (trace.isEmpty()) {
+        trace = TraceIds.decode(id).flatMap(merged -> TraceAssembler.merged(store, id, merged));
+      }
+      trace.ifPresent(found::add);
+    }
+    if (found.isEmpty()) {
+      throw new ApiError(404, "trace not found");
+    }
+    return found;
+  }
+
+  /**
+   * The Jaeger UI's "System Architecture" graph as ownership: for each owner resource and owned resource (the
+   * processes' service names), how many objects it owns, among the object spans in {@code endTs - lookback .. endTs}
+   * (epoch milliseconds, as Jaeger takes them; without them, all).
+   */
+  private ArrayNode dependencies(Map<String, List<String>> params) {
+    long endMicros = first(params, "endTs").filter(s -> !s.isEmpty()).map(s -> number(s, "endTs") * 1000)
+        .orElse(Long.MAX_VALUE);
+    long startMicros = first(params, "lookback").filter(s -> !s.isEmpty())
+        .map(s -> endMicros - number(s, "lookback") * 1000).orElse(Long.MIN_VALUE);
+    Map<List<String>, Set<ObjectKey>> owned = new TreeMap<>(
+        Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+    store.objectSpans().forEach((key, spans) -> {
+      for (SpanRow span : spans) {
+        ObjectKey owner = span.parentSpanId().isEmpty() ? null : store.objectOfSpan(span.traceId(), span.parentSpanId());
+        if (owner != null && SpanStore.micros(span.startTime()) <= endMicros
+            && SpanStore.micros(span.endTime()) >= startMicros) {
+          owned.computeIfAbsent(List.of(owner.resource(), key.resource()), k -> new HashSet<>()).add(key);
+        }
+      }
+    });
+    ArrayNode edges = Rows.JSON.createArrayNode();
+    owned.forEach((edge, objects) -> edges.addObject().put("parent", edge.get(0)).put("child", edge.get(1))
+        .put("callCount", objects.size()));
+    return edges;
+  }
+
+  /**
+   * The search tags: the {@code tags} parameter, a JSON object (what the Jaeger UI and Grafana send), and the older
+   * repeated {@code tag=key:value}. Values are compared as strings.
+   */
+  private static Map<String, String> tags(Map<String, List<String>> params) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (String json : params.getOrDefault("tags", List.of())) {
+      if (json.isBlank()) {
+        continue;
+      }
+      JsonNode node;
+      try {
+        node = Rows.JSON.readTree(json);
+      } catch (JsonProcessingException e) {
+        throw new ApiError(400, "tags is a JSON object like {\"resource\":\"deployments\",\"name\":\"demo\"}: "
+            + e.getOriginalMessage());
+      }
+      if (!node.isObject()) {
+        throw new ApiError(400, "tags is a JSON object like {\"resource\":\"deployments\",\"name\":\"demo\"}, not " + json);
+      }
+      node.fields().forEachRemaining(f -> tags.put(f.getKey(), f.getValue().asText()));
+    }
+    for (String tag : params.getOrDefault("tag", List.of())) {
+      String[] kv = tag.split(":", 2);
+      if (kv.length != 2) {
+        throw new ApiError(400, "tag is key:value, not '" + tag + "'");
+      }
+      tags.put(kv[0], kv[1]);
+    }
+    return tags;
+  }
+
+  private static DisplayMode mode(String service) {
+    return DisplayMode.parse(service).orElseThrow(() -> new ApiError(400, "unknown service '" + service
+        + "': the services are Kelemetry's display modes, "
+        + DisplayMode.all().stream().map(DisplayMode::serviceName).collect(Collectors.joining(", "))));
+  }
+
+  private static String required(Map<String, List<String>> params, String name) {
+    return first(params, name).filter(s -> !s.isEmpty())
+        .orElseThrow(() -> new ApiError(400, "parameter '" + name + "' is required"));
+  }
+
+  private static Optional<String> first(Map<String, List<String>> params, String name) {
+    return params.getOrDefault(name, List.of()).stream().findFirst();
+  }
+
+  private static long number(String text, String name) {
+    try {
+      return Long.parseLong(text.strip());
+    } catch (NumberFormatException e) {
+      throw new ApiError(400, "parameter '" + name + "' is a whole number, not '" + text + "'");
+    }
+  }
+
+  /** Jaeger's lookback values: {@code 1h}, {@code 2d}, {@code 30m}, ... */
+  static long lookbackMicros(String text) {
+    long unit = switch (text.isEmpty() ? ' ' : text.charAt(text.length() - 1)) {
+      case 's' -> 1_000_000L;
+      case 'm' -> 60_000_000L;
+      case 'h' -> 3_600_000_000L;
+      case 'd' -> 86_400_000_000L;
+      default -> throw new ApiError(400, "lookback is like 1h or 2d, not '" + text + "'");
+    };
+    return number(text.substring(0, text.length() - 1), "lookback") * unit;
+  }
+
+  /**
+   * The query string's parameters, each possibly repeated ({@code traceID=a&traceID=b}); a bare key without {@code =}
+   * (the Jaeger UI sends {@code &minDuration&maxDuration}) has the empty value.
+   */
+  static Map<String, List<String>> queryParams(String rawQuery) {
+    Map<String, List<String>> params = new LinkedHashMap<>();
+    if (rawQuery == null) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      params.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+    }
+    return params;
+  }
+
+  /** Jaeger's envelope around every answer of the classic API. */
+  private static ObjectNode wrap(JsonNode data) {
+    ObjectNode answer = Rows.JSON.createObjectNode();
+    answer.set("data", data);
+    answer.put("total", data.size());
+    answer.put("limit", 0);
+    answer.put("offset", 0);
+    answer.putNull("errors");
+    return answer;
+  }
+
+  private static ObjectNode error(int status, String message) {
+    ObjectNode answer = Rows.JSON.createObjectNode();
+    answer.putNull("data");
+    answer.put("total", 0);
+    answer.put("limit", 0);
+    answer.put("offset", 0);
+    answer.putArray("errors").addObject().put("code", status).put("msg", message);
+    return answer;
+  }
+}
