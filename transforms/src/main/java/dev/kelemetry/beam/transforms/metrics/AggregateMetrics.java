@@ -1,6 +1,5 @@
 package dev.kelemetry.beam.transforms.metrics;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.Rows;
 import dev.kelemetry.beam.transforms.Counters;
@@ -52,7 +51,7 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
     return samples
         .apply("InMetricWindows", Window.into(FixedWindows.of(window)))
         .apply("KeyByMetricAndDimensions", ParDo.of(new KeyBySeries()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(MetricSample.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), MetricSampleCoder.INSTANCE))
         .apply("Aggregate", Combine.perKey(new Aggregate()))
         .apply("ToRows", ParDo.of(new ToRow()))
         .setCoder(JsonCoder.of(MetricRow.class))
@@ -60,16 +59,29 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
         .apply("BackToGlobalWindow", Window.into(new GlobalWindows()));
   }
 
-  /** A series is a metric and its dimension values: the metric name, a newline, the values as sorted JSON. */
+  /**
+   * A series is a metric and its dimension values. The key only has to tell series apart: each part is written with
+   * its length, so no value can be mistaken for a separator. The row takes its names and values from the samples.
+   */
   static final class KeyBySeries extends DoFn<MetricSample, KV<String, MetricSample>> {
     @ProcessElement
     public void process(@Element MetricSample s, OutputReceiver<KV<String, MetricSample>> out) {
-      out.output(KV.of(s.metric() + "\n" + Rows.toJson(s.dimensions()), s));
+      out.output(KV.of(seriesKey(s), s));
     }
+  }
+
+  static String seriesKey(MetricSample s) {
+    StringBuilder key = new StringBuilder(64).append(s.metric().length()).append(':').append(s.metric());
+    s.dimensions().forEach((name, value) -> key.append(name.length()).append(':').append(name)
+        .append(value.length()).append(':').append(value));
+    return key.toString();
   }
 
   /** What one series adds up to within a window. */
   static final class Totals {
+    /** The series, from its first sample (null until one is added). */
+    String metric;
+    TreeMap<String, String> dimensions;
     long count;
     long errors;
     /** Latencies are whole microseconds (audit times have that precision), so their sum is exact. */
@@ -90,6 +102,10 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
 
     @Override
     public Totals addInput(Totals t, MetricSample s) {
+      if (t.metric == null) {
+        t.metric = s.metric();
+        t.dimensions = new TreeMap<>(s.dimensions());
+      }
       t.count++;
       t.errors += s.error() ? 1 : 0;
       if (s.latencyMs() != null) {
@@ -109,6 +125,10 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
     public Totals mergeAccumulators(Iterable<Totals> all) {
       Totals merged = new Totals();
       for (Totals t : all) {
+        if (merged.metric == null) {
+          merged.metric = t.metric;
+          merged.dimensions = t.dimensions;
+        }
         merged.count += t.count;
         merged.errors += t.errors;
         merged.latency.merge(t.latency);
@@ -140,15 +160,11 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
 
     @ProcessElement
     public void process(@Element KV<String, Totals> series, BoundedWindow window, OutputReceiver<MetricRow> out) {
-      int split = series.getKey().indexOf('\n');
-      TreeMap<String, String> dimensions = Rows.JSON.convertValue(
-          Rows.fromJson(series.getKey().substring(split + 1), java.util.Map.class),
-          new TypeReference<TreeMap<String, String>>() {});
       IntervalWindow w = (IntervalWindow) window;
       Totals t = series.getValue();
       rows.inc();
-      out.output(new MetricRow(series.getKey().substring(0, split), Rows.timestamp(w.start().getMillis() * 1000),
-          Rows.timestamp(w.end().getMillis() * 1000), dimensions, t.count, t.errors, t.latency.toRow(),
+      out.output(new MetricRow(t.metric, Rows.timestamp(w.start().getMillis() * 1000),
+          Rows.timestamp(w.end().getMillis() * 1000), t.dimensions, t.count, t.errors, t.latency.toRow(),
           t.timeoutRatio.toRow(), t.hasBytes ? t.bytes : null));
     }
   }
@@ -160,6 +176,15 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
     @Override
     public void encode(Totals t, OutputStream outStream) throws IOException {
       DataOutputStream out = new DataOutputStream(outStream);
+      out.writeBoolean(t.metric != null);
+      if (t.metric != null) {
+        writeString(out, t.metric);
+        out.writeInt(t.dimensions.size());
+        for (java.util.Map.Entry<String, String> d : t.dimensions.entrySet()) {
+          writeString(out, d.getKey());
+          writeString(out, d.getValue());
+        }
+      }
       out.writeLong(t.count);
       out.writeLong(t.errors);
       t.latency.write(out);
@@ -173,6 +198,14 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
     public Totals decode(InputStream inStream) throws IOException {
       DataInputStream in = new DataInputStream(inStream);
       Totals t = new Totals();
+      if (in.readBoolean()) {
+        t.metric = readString(in);
+        int n = in.readInt();
+        t.dimensions = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+          t.dimensions.put(readString(in), readString(in));
+        }
+      }
       t.count = in.readLong();
       t.errors = in.readLong();
       t.latency = Distribution.read(in, Totals.MICROS_PER_MS);
@@ -180,6 +213,19 @@ public final class AggregateMetrics extends PTransform<PCollection<MetricSample>
       t.hasBytes = in.readBoolean();
       t.bytes = in.readLong();
       return t;
+    }
+
+    /** A length and UTF-8 bytes: values (user agents, names) may be longer than writeUTF's 64 KB. */
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+      byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.writeInt(bytes.length);
+      out.write(bytes);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+      byte[] bytes = new byte[in.readInt()];
+      in.readFully(bytes);
+      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 }

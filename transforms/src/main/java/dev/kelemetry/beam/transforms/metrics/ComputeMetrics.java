@@ -3,7 +3,6 @@ package dev.kelemetry.beam.transforms.metrics;
 import dev.kelemetry.beam.schemas.ControlPlaneRecord;
 import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.transforms.Counters;
-import dev.kelemetry.beam.transforms.coders.JsonCoder;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -34,7 +33,7 @@ public final class ComputeMetrics extends PTransform<PCollection<ControlPlaneRec
   public PCollection<MetricRow> expand(PCollection<ControlPlaneRecord> records) {
     return records
         .apply("RequestSamples", ParDo.of(new ToSamples(definitions)))
-        .setCoder(JsonCoder.of(MetricSample.class))
+        .setCoder(MetricSampleCoder.INSTANCE)
         .apply("AggregateMetrics", AggregateMetrics.perWindowOf(window));
   }
 

@@ -54,7 +54,7 @@ public final class ReactionTimes extends PTransform<PCollection<SpanRow>, PColle
         .setCoder(KvCoder.of(StringUtf8Coder.of(), JsonCoder.of(SpanRow.class)))
         .apply("GatherTrace", GroupByKey.create())
         .apply("FindReactions", ParDo.of(new FindReactions()))
-        .setCoder(JsonCoder.of(MetricSample.class))
+        .setCoder(MetricSampleCoder.INSTANCE)
         .apply("SamplesAcrossWindows", Window.into(new GlobalWindows()));
   }
 
