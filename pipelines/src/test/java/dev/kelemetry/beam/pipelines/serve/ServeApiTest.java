@@ -222,6 +222,18 @@ public class ServeApiTest {
       }
     }
     assertThat(shown, equalTo(diffLines));
+    // each log carries its request's (or Event's) duration, which a log has no place for otherwise
+    List<Long> expectedDurations = happenings.stream()
+        .map(h -> SpanStore.micros(h.endTime()) - SpanStore.micros(h.startTime())).sorted().toList();
+    List<Long> durations = new ArrayList<>();
+    tracing.get("logs").forEach(log -> log.get("fields").forEach(f -> {
+      if (f.get("key").asText().equals("kelemetry.duration_us")) {
+        durations.add(f.get("value").asLong());
+      }
+    }));
+    durations.sort(Comparator.naturalOrder());
+    assertThat(durations, equalTo(expectedDurations));
+    assertThat("some request took time", expectedDurations.get(expectedDurations.size() - 1), greaterThan(0L));
 
     JsonNode tree = onlyTrace(search("tree", STEADY, DEPLOYMENT));
     assertThat(tree.get("spans").size(), equalTo(1 + happenings.size()));
