@@ -73,7 +73,8 @@ public class ServeApiTest {
     }
   }
 
-  private static void cli(String... args) {
+  /** Runs the command line in this JVM and fails unless it exits 0 (the viewer's browser test backfills with it too). */
+  static void cli(String... args) {
     int code = new CommandLine(new Kelemetry()).execute(args);
     assertThat(String.join(" ", args), code, equalTo(0));
   }
