@@ -449,8 +449,10 @@ function route() {
   if (match) {
     openTrace(match[1]);
   } else {
+    // back from a trace: the list it was opened from, if there was one
     $('trace').hidden = true;
     closeDetail();
+    $('results').hidden = $('result-rows').children.length === 0;
   }
 }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -90,26 +91,12 @@ public class ViewerBrowserTest {
 
   @Test
   public void searchTheDeploymentOpenItsTraceAndReadTheDiffOfAScale() throws Exception {
-    browser.get(server.uri().toString());
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-    // the form's lists come from the API: the modes from /api/services, the cluster from the operations
-    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#cluster option[value='" + CLUSTER + "']")));
-    new Select(browser.findElement(By.id("mode"))).selectByVisibleText("tracing [full tree]");
-    new Select(browser.findElement(By.id("cluster"))).selectByValue(CLUSTER);
-    browser.findElement(By.id("resource")).sendKeys("deployments");
-    browser.findElement(By.id("name")).sendKeys("demo");
-    browser.findElement(By.id("find")).click();
-
-    WebElement result = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("tr.result")));
-    assertThat(browser.findElements(By.cssSelector("tr.result")).size(), equalTo(1));
-    String traceId = result.getAttribute("data-trace-id");
-    result.click();
-    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".row.object")));
+    String traceId = searchTheDeploymentAndOpenIt("tracing [full tree]");
     // the address names the trace, so a reload or a shared link opens it again
     assertThat(browser.getCurrentUrl(), equalTo(server.uri() + "#trace=" + traceId));
 
     // every object of the Deployment's stored traces is a row, the Deployment highlighted as the one searched
-    List<SpanRow> deploymentSpans = objectSpans().stream().filter(r -> r.name().equals("deployments/demo")).toList();
+    List<SpanRow> deploymentSpans = deploymentSpans();
     Set<String> traces = deploymentSpans.stream().map(SpanRow::traceId).collect(Collectors.toSet());
     Set<String> expectedObjects = objectSpans().stream().filter(r -> traces.contains(r.traceId()))
         .map(SpanRow::name).collect(Collectors.toCollection(TreeSet::new));
@@ -131,36 +118,106 @@ public class ViewerBrowserTest {
     assertThat(searched.size(), equalTo(1));
     assertThat(searched.get(0).getAttribute("data-object"), equalTo("deployments/demo"));
 
-    // the first scale of the Deployment: its mark opens the side panel with the write's diff as the rows have it
-    SpanRow scale = happeningsOf(deploymentSpans).stream()
-        .filter(r -> r.kind().equals(SpanRow.KIND_AUDIT) && "scale".equals(r.attributes().get("k8s.audit.subresource")))
-        .min(Comparator.comparing(SpanRow::startTime)).orElseThrow();
-    String expectedDiff = scale.events().stream().filter(e -> e.name().equals(SpanEvent.DIFF))
-        .flatMap(e -> lines(e.attributes().get("diff")).stream()).collect(Collectors.joining("\n"));
-    assertThat("the scale changed something", expectedDiff.isEmpty(), equalTo(false));
-    WebElement mark = browser.findElement(By.cssSelector(".row.searched .mark[data-time='"
-        + SpanStore.micros(scale.startTime()) + "']"));
-    assertThat(mark.getAttribute("data-name"), equalTo(scale.name()));
-    // a click where the mark is drawn, as a user's: the controller's answer, milliseconds later, may be drawn over it,
-    // and then the panel lists every mark at that spot
-    new Actions(browser).moveToElement(mark).click().perform();
-    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#detail h2")));
-    String time = String.valueOf(SpanStore.micros(scale.startTime()));
-    for (WebElement sameSpot : browser.findElements(By.cssSelector("#detail .same-spot [data-time='" + time + "']"))) {
-      sameSpot.click();
-    }
-    assertThat(browser.findElement(By.cssSelector("#detail h2")).getText(), equalTo(scale.name()));
-    WebElement diff = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#detail pre.diff")));
-    assertThat(diff.getText(), equalTo(expectedDiff));
-    String details = browser.findElement(By.cssSelector("#detail table")).getText();
+    // the first scale of the Deployment: its mark opens the side panel with the write as the rows have it
+    SpanRow scale = firstScale();
+    openMark(scale);
+    assertThat(panelText("#detail pre.diff"), equalTo(diffOf(scale)));
+    String details = panelText("#detail table");
     for (String attribute : List.of("k8s.audit.user", "k8s.audit.verb", "k8s.audit.response_code")) {
       assertThat(details, containsString(String.valueOf(scale.attributes().get(attribute))));
     }
+    assertThat(details, containsString("latency " + latency(scale)));
 
     // the picture docs/serve.md shows (copied from target/ into docs/images/ by hand when the page changes)
     Path png = Paths.get("target", "viewer-trace.png");
     Files.createDirectories(png.getParent());
     Files.write(png, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+    // the browser's back button returns to the list the trace was opened from
+    browser.navigate().back();
+    new WebDriverWait(browser, Duration.ofSeconds(20))
+        .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr.result")));
+    assertThat(browser.findElement(By.id("trace")).isDisplayed(), equalTo(false));
+  }
+
+  @Test
+  public void inTheTreeModeRequestsAreSpansAndTheScaleReadsTheSame() throws Exception {
+    searchTheDeploymentAndOpenIt("tree [full tree]");
+    SpanRow scale = firstScale();
+    openMark(scale);
+    assertThat(panelText("#detail pre.diff"), equalTo(diffOf(scale)));
+    assertThat(panelText("#detail table"), containsString("latency " + latency(scale)));
+  }
+
+  // ---- the page
+
+  /** Searches {@code deployments/demo} in this display mode from a fresh page, opens the one trace; its id. */
+  private static String searchTheDeploymentAndOpenIt(String mode) {
+    browser.get(server.uri().toString());
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    // the form's lists come from the API: the modes from /api/services, the cluster from the operations
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#cluster option[value='" + CLUSTER + "']")));
+    new Select(browser.findElement(By.id("mode"))).selectByVisibleText(mode);
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#cluster option[value='" + CLUSTER + "']")));
+    new Select(browser.findElement(By.id("cluster"))).selectByValue(CLUSTER);
+    browser.findElement(By.id("resource")).sendKeys("deployments");
+    browser.findElement(By.id("name")).sendKeys("demo");
+    browser.findElement(By.id("find")).click();
+
+    WebElement result = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("tr.result")));
+    assertThat(browser.findElements(By.cssSelector("tr.result")).size(), equalTo(1));
+    String traceId = result.getAttribute("data-trace-id");
+    result.click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".row.object")));
+    return traceId;
+  }
+
+  /**
+   * Clicks where the request's mark is drawn, as a user would. The controller's answer, milliseconds later, may be
+   * drawn over it; then the panel lists every mark at that spot and the request is picked there.
+   */
+  private static void openMark(SpanRow request) {
+    String time = String.valueOf(SpanStore.micros(request.startTime()));
+    WebElement mark = browser.findElement(By.cssSelector(".row.searched .mark[data-time='" + time + "']"));
+    assertThat(mark.getAttribute("data-name"), equalTo(request.name()));
+    new Actions(browser).moveToElement(mark).click().perform();
+    new WebDriverWait(browser, Duration.ofSeconds(20))
+        .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#detail h2")));
+    for (WebElement sameSpot : browser.findElements(By.cssSelector("#detail .same-spot [data-time='" + time + "']"))) {
+      sameSpot.click();
+    }
+    assertThat(panelText("#detail h2"), equalTo(request.name()));
+  }
+
+  private static String panelText(String css) {
+    return browser.findElement(By.cssSelector(css)).getText();
+  }
+
+  // ---- the rows
+
+  private static List<SpanRow> deploymentSpans() {
+    return objectSpans().stream().filter(r -> r.name().equals("deployments/demo")).toList();
+  }
+
+  /** The Deployment's first {@code scale} write (the rollout scales it twice). */
+  private static SpanRow firstScale() {
+    return happeningsOf(deploymentSpans()).stream()
+        .filter(r -> r.kind().equals(SpanRow.KIND_AUDIT) && "scale".equals(r.attributes().get("k8s.audit.subresource")))
+        .min(Comparator.comparing(SpanRow::startTime)).orElseThrow();
+  }
+
+  private static String diffOf(SpanRow request) {
+    String diff = request.events().stream().filter(e -> e.name().equals(SpanEvent.DIFF))
+        .flatMap(e -> lines(e.attributes().get("diff")).stream()).collect(Collectors.joining("\n"));
+    assertThat(request.name() + " changed something", diff.isEmpty(), equalTo(false));
+    return diff;
+  }
+
+  /** The request's duration as the panel writes one of milliseconds (the generated API server answers in those). */
+  private static String latency(SpanRow request) {
+    long micros = SpanStore.micros(request.endTime()) - SpanStore.micros(request.startTime());
+    assertThat("a latency of milliseconds", micros >= 1000 && micros < 1_000_000, equalTo(true));
+    return String.format(Locale.ROOT, "%.1f ms", micros / 1000.0);
   }
 
   // ---- the rows
