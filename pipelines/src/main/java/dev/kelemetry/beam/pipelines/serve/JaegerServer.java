@@ -7,7 +7,10 @@ import java.net.URI;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** The JDK's HTTP server answering the Jaeger query API over one store; port 0 takes a free port (the tests do). */
+/**
+ * The JDK's HTTP server answering the Jaeger query API over one store, and serving the built-in viewer at {@code /};
+ * port 0 takes a free port (the tests do).
+ */
 public final class JaegerServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService threads;
@@ -26,7 +29,8 @@ public final class JaegerServer implements AutoCloseable {
       return t;
     });
     server.setExecutor(threads);
-    server.createContext("/", new JaegerApi(store));
+    // the viewer's files at / and /viewer/, everything else (the API under /api) to the Jaeger API
+    server.createContext("/", new ViewerFiles(new JaegerApi(store)));
     server.start();
     return new JaegerServer(server, threads);
   }

@@ -248,6 +248,8 @@ final class TraceAssembler {
     ArrayNode fields = log.putArray("fields");
     fields.add(keyValue("event", h.name()));
     fields.add(keyValue("kelemetry.kind", h.kind()));
+    // a log has no duration of its own: without this field a request's latency would be lost in the log modes
+    fields.add(keyValue("kelemetry.duration_us", SpanStore.micros(h.endTime()) - SpanStore.micros(h.startTime())));
     if (SpanRow.STATUS_ERROR.equals(h.status())) {
       fields.add(keyValue("error", true));
     }

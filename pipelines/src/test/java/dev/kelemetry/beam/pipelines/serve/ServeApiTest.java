@@ -73,7 +73,8 @@ public class ServeApiTest {
     }
   }
 
-  private static void cli(String... args) {
+  /** Runs the command line in this JVM and fails unless it exits 0 (the viewer's browser test backfills with it too). */
+  static void cli(String... args) {
     int code = new CommandLine(new Kelemetry()).execute(args);
     assertThat(String.join(" ", args), code, equalTo(0));
   }
@@ -222,6 +223,18 @@ public class ServeApiTest {
       }
     }
     assertThat(shown, equalTo(diffLines));
+    // each log carries its request's (or Event's) duration, which a log has no place for otherwise
+    List<Long> expectedDurations = happenings.stream()
+        .map(h -> SpanStore.micros(h.endTime()) - SpanStore.micros(h.startTime())).sorted().toList();
+    List<Long> durations = new ArrayList<>();
+    tracing.get("logs").forEach(log -> log.get("fields").forEach(f -> {
+      if (f.get("key").asText().equals("kelemetry.duration_us")) {
+        durations.add(f.get("value").asLong());
+      }
+    }));
+    durations.sort(Comparator.naturalOrder());
+    assertThat(durations, equalTo(expectedDurations));
+    assertThat("some request took time", expectedDurations.get(expectedDurations.size() - 1), greaterThan(0L));
 
     JsonNode tree = onlyTrace(search("tree", STEADY, DEPLOYMENT));
     assertThat(tree.get("spans").size(), equalTo(1 + happenings.size()));
