@@ -79,7 +79,7 @@ public class ReactionTimesRolloutTest {
     AuditLogReactions fromLog = AuditLogReactions.of(records, CLUSTER, WINDOW_MICROS);
     int ignoringWindows = AuditLogReactions.of(records, CLUSTER, Long.MAX_VALUE).samples.size();
     long windows = records.stream()
-        .map(e -> Math.floorDiv(micros(Instant.parse(e.path("requestReceivedTimestamp").asText())), WINDOW_MICROS))
+        .map(e -> Math.floorDiv(CrossClusterLogs.micros(e.path("requestReceivedTimestamp").asText()), WINDOW_MICROS))
         .distinct().count();
     if (windows == 1) {
       assertThat(fromLog.samples, hasSize(ignoringWindows));
@@ -287,11 +287,7 @@ public class ReactionTimesRolloutTest {
     }
 
     private static long micros(JsonNode e) {
-      return ReactionTimesRolloutTest.micros(Instant.parse(e.path("requestReceivedTimestamp").asText()));
+      return CrossClusterLogs.micros(e.path("requestReceivedTimestamp").asText());
     }
-  }
-
-  private static long micros(Instant t) {
-    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
   }
 }

@@ -91,9 +91,9 @@ public class RequestMetricsTest {
     for (JsonNode e : events) {
       boolean longRunning = e.path("verb").asText().equals("watch") || e.path("requestURI").asText().contains("watch=true");
       boolean timed = !e.path("stageTimestamp").asText("").isEmpty()
-          && micros(e.path("stageTimestamp").asText()) > micros(receivedAt(e));
+          && CrossClusterLogs.micros(e.path("stageTimestamp").asText()) > CrossClusterLogs.micros(receivedAt(e));
       if (e.path("stage").asText().equals("ResponseComplete") && !longRunning && timed) {
-        latencies.add((micros(e.path("stageTimestamp").asText()) - micros(receivedAt(e))) / 1000.0);
+        latencies.add((CrossClusterLogs.micros(e.path("stageTimestamp").asText()) - CrossClusterLogs.micros(receivedAt(e))) / 1000.0);
       }
     }
     if (latencies.isEmpty()) {
@@ -118,7 +118,7 @@ public class RequestMetricsTest {
       if (!e.has("auditID") || !e.has("verb")) {
         continue;
       }
-      long received = micros(receivedAt(e));
+      long received = CrossClusterLogs.micros(receivedAt(e));
       last.merge(e.path("auditID").asText() + "@" + (received - Math.floorMod(received, 1_800_000_000L)), e,
           (a, b) -> order.indexOf(b.path("stage").asText()) > order.indexOf(a.path("stage").asText()) ? b : a);
     }
@@ -129,7 +129,7 @@ public class RequestMetricsTest {
   static Map<String, List<JsonNode>> bySeries(String cluster, Collection<JsonNode> requests, List<String> dimensions) {
     Map<String, List<JsonNode>> series = new TreeMap<>();
     for (JsonNode e : requests) {
-      long received = micros(receivedAt(e));
+      long received = CrossClusterLogs.micros(receivedAt(e));
       String window = Rows.timestamp(received - Math.floorMod(received, 60_000_000L));
       TreeMap<String, String> values = new TreeMap<>();
       JsonNode ref = e.path("objectRef");
@@ -155,10 +155,5 @@ public class RequestMetricsTest {
 
   static int code(JsonNode e) {
     return e.path("responseStatus").path("code").asInt(0);
-  }
-
-  static long micros(String timestamp) {
-    Instant t = Instant.parse(timestamp);
-    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
   }
 }
