@@ -39,18 +39,39 @@ import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
 /**
  * The BigQuery Storage Read API for Beam's {@link FakeBigQueryServices}, which has none of its own: a read session over
  * a table of Beam's {@link FakeDatasetService} is one stream of the table's rows, encoded as Avro the way the service
- * encodes them (nested records, repeated fields, TIMESTAMP as microseconds). It does not evaluate row restrictions; it
- * keeps the ones it was asked for, so a test can check what would have been filtered in BigQuery.
+ * encodes them (nested records, repeated fields, TIMESTAMP as microseconds). It keeps the row restrictions it was asked
+ * for, so a test can check what would have been filtered in BigQuery. By default it evaluates none of them and sends
+ * every column; {@link #strict()} evaluates each restriction with DuckDB over the table's scalar columns and sends only
+ * the selected columns, as BigQuery does, so a reader that asks for too little is caught.
  */
-final class FakeStorageReadApi implements BigQueryServices.StorageClient, Serializable {
+public final class FakeStorageReadApi implements BigQueryServices.StorageClient, Serializable {
   /** Row restrictions of the read sessions created, by table ({@code projects/P/datasets/D/tables/T}). */
-  static final Map<String, List<String>> RESTRICTIONS = new ConcurrentHashMap<>();
+  public static final Map<String, List<String>> RESTRICTIONS = new ConcurrentHashMap<>();
 
+  /** Each stream's schema and, when strict, its restriction, by stream name. */
   private static final Map<String, Schema> SCHEMAS = new ConcurrentHashMap<>();
+  private static final Map<String, String> STREAM_RESTRICTIONS = new ConcurrentHashMap<>();
+  private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
 
-  static void reset() {
+  private final boolean strict;
+
+  public FakeStorageReadApi() {
+    this(false);
+  }
+
+  private FakeStorageReadApi(boolean strict) {
+    this.strict = strict;
+  }
+
+  /** A fake that applies row restrictions and selected fields. */
+  public static FakeStorageReadApi strict() {
+    return new FakeStorageReadApi(true);
+  }
+
+  public static void reset() {
     RESTRICTIONS.clear();
     SCHEMAS.clear();
+    STREAM_RESTRICTIONS.clear();
   }
 
   @Override
@@ -58,14 +79,19 @@ final class FakeStorageReadApi implements BigQueryServices.StorageClient, Serial
     String table = request.getReadSession().getTable();
     RESTRICTIONS.computeIfAbsent(table, t -> new CopyOnWriteArrayList<>())
         .add(request.getReadSession().getReadOptions().getRowRestriction());
-    Schema schema = avroSchema(reference(table));
-    SCHEMAS.put(table, schema);
+    List<String> selected = strict ? request.getReadSession().getReadOptions().getSelectedFieldsList() : List.of();
+    Schema schema = avroSchema(reference(table), selected);
+    String stream = table + "/streams/" + SESSIONS.incrementAndGet();
+    SCHEMAS.put(stream, schema);
+    if (strict) {
+      STREAM_RESTRICTIONS.put(stream, request.getReadSession().getReadOptions().getRowRestriction());
+    }
     return ReadSession.newBuilder()
         .setName("session-" + table)
         .setTable(table)
         .setDataFormat(DataFormat.AVRO)
         .setAvroSchema(AvroSchema.newBuilder().setSchema(schema.toString()))
-        .addStreams(ReadStream.newBuilder().setName(table + "/streams/0"))
+        .addStreams(ReadStream.newBuilder().setName(stream))
         .build();
   }
 
@@ -73,7 +99,11 @@ final class FakeStorageReadApi implements BigQueryServices.StorageClient, Serial
   public BigQueryServices.BigQueryServerStream<ReadRowsResponse> readRows(ReadRowsRequest request) {
     String table = request.getReadStream().substring(0, request.getReadStream().indexOf("/streams/"));
     List<TableRow> rows = rows(reference(table));
-    Schema schema = SCHEMAS.get(table);
+    String restriction = STREAM_RESTRICTIONS.getOrDefault(request.getReadStream(), "");
+    if (!restriction.isBlank()) {
+      rows = DuckDbRestriction.filter(rows, fields(reference(table)), restriction);
+    }
+    Schema schema = SCHEMAS.get(request.getReadStream());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
     GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(schema);
@@ -125,10 +155,13 @@ final class FakeStorageReadApi implements BigQueryServices.StorageClient, Serial
     }
   }
 
-  private static Schema avroSchema(TableReference ref) {
+  private static Schema avroSchema(TableReference ref, List<String> selected) {
+    return record("root", fields(ref).stream().filter(f -> selected.isEmpty() || selected.contains(f.getName())).toList());
+  }
+
+  private static List<TableFieldSchema> fields(TableReference ref) {
     try {
-      List<TableFieldSchema> fields = new FakeDatasetService().getTable(ref).getSchema().getFields();
-      return record("root", fields);
+      return new FakeDatasetService().getTable(ref).getSchema().getFields();
     } catch (IOException | InterruptedException e) {
       throw new IllegalStateException(e);
     }

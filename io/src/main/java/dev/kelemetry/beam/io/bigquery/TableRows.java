@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
 
 /**
  * Rows as BigQuery takes them, field for field the local output's (the names and types of {@code schemas/}); the
@@ -56,6 +57,51 @@ public final class TableRows {
         .set("resource", s.resource()).set("namespace", s.namespace()).set("object_name", s.objectName())
         .set("uid", s.uid()).set("window_start", s.windowStart()).set("attributes", json(s.attributes()))
         .set("events", events);
+  }
+
+  /**
+   * A span row back from the Avro the Storage Read API sends (the inverse of {@link #span(SpanRow)}): TIMESTAMP columns
+   * arrive as epoch microseconds and become the rows' own RFC 3339 text, JSON columns arrive as text. Columns a read
+   * left out are null.
+   */
+  public static SpanRow span(GenericRecord r) {
+    List<SpanEvent> events = new ArrayList<>();
+    if (field(r, "events") instanceof List<?> list) {
+      for (Object o : list) {
+        GenericRecord e = (GenericRecord) o;
+        events.add(new SpanEvent(time(field(e, "time")), text(field(e, "name")), map(field(e, "attributes"))));
+      }
+    }
+    String parent = text(field(r, "parent_span_id"));
+    return new SpanRow(text(field(r, "trace_id")), text(field(r, "span_id")), parent == null ? "" : parent,
+        text(field(r, "kind")), text(field(r, "name")), time(field(r, "start_time")), time(field(r, "end_time")),
+        text(field(r, "status")), text(field(r, "cluster")), text(field(r, "api_group")), text(field(r, "resource")),
+        text(field(r, "namespace")), text(field(r, "object_name")), text(field(r, "uid")), time(field(r, "window_start")),
+        map(field(r, "attributes")), events);
+  }
+
+  /** A column's value; null for a column the read did not select. */
+  private static Object field(GenericRecord r, String name) {
+    return r.hasField(name) ? r.get(name) : null;
+  }
+
+  private static String text(Object avro) {
+    return avro == null ? null : avro.toString(); // Avro strings are Utf8 unless told otherwise
+  }
+
+  private static String time(Object avro) {
+    return avro == null ? null : Rows.timestamp((Long) avro);
+  }
+
+  private static Map<String, Object> map(Object json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return Rows.JSON.readValue(json.toString(), new TypeReference<Map<String, Object>>() {});
+    } catch (IOException e) {
+      throw new UncheckedIOException("a JSON column holds no JSON object: " + json, e);
+    }
   }
 
   public static TableRow link(LinkRow l) {

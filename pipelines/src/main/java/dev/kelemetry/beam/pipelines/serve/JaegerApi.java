@@ -14,6 +14,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The Jaeger query HTTP API over a {@link SpanStore}: the classic {@code /api/...} paths the Jaeger UI (up to v2.14)
+ * The Jaeger query HTTP API over a {@link SpanSource}: the classic {@code /api/...} paths the Jaeger UI (up to v2.14)
  * and Grafana's Jaeger data source call, and the {@code /api/v3} service and operation lists newer UIs discover with.
  * Jaeger "services" are Kelemetry's display modes, "operations" are clusters (docs/serve.md).
  */
@@ -32,10 +33,10 @@ final class JaegerApi implements HttpHandler {
   /** Jaeger's own default when a search gives no limit. */
   static final int DEFAULT_LIMIT = 20;
 
-  private final SpanStore store;
+  private final SpanSource source;
 
-  JaegerApi(SpanStore store) {
-    this.store = store;
+  JaegerApi(SpanSource source) {
+    this.source = source;
   }
 
   /** A request the API refuses: its HTTP status and the message for the {@code errors} list. */
@@ -91,7 +92,7 @@ final class JaegerApi implements HttpHandler {
     }
     if (rest.size() == 3 && rest.get(0).equals("services") && rest.get(2).equals("operations")) {
       mode(rest.get(1));
-      return wrap(Rows.JSON.valueToTree(store.clusters()));
+      return wrap(Rows.JSON.valueToTree(source.clusters()));
     }
     if (rest.equals(List.of("operations"))) {
       mode(required(params, "service"));
@@ -130,7 +131,7 @@ final class JaegerApi implements HttpHandler {
   /** The clusters as operations, in the {@code {name, spanKind}} form the newer endpoints use. */
   private ArrayNode operations() {
     ArrayNode operations = Rows.JSON.createArrayNode();
-    store.clusters().forEach(c -> operations.addObject().put("name", c).put("spanKind", ""));
+    source.clusters().forEach(c -> operations.addObject().put("name", c).put("spanKind", ""));
     return operations;
   }
 
@@ -147,9 +148,14 @@ final class JaegerApi implements HttpHandler {
     // minDuration and maxDuration are accepted and not applied: object spans last whole windows, so a duration
     // filter on them would say little (docs/serve.md)
     ObjectQuery query = new ObjectQuery(cluster, tags(params), start, end);
+    SpanStore found = source.objectSpans(query);
+    List<TraceIds.Merged> merged = query.search(found, mode, limit);
+    Map<String, ObjectKey> known = new HashMap<>();
+    merged.forEach(m -> known.put(m.objectHash(), found.objectByHash(m.objectHash())));
+    SpanStore traceRows = source.mergedTraces(merged, known);
     ArrayNode traces = Rows.JSON.createArrayNode();
-    for (TraceIds.Merged merged : query.search(store, mode, limit)) {
-      TraceAssembler.merged(store, TraceIds.encode(merged), merged).ifPresent(traces::add);
+    for (TraceIds.Merged m : merged) {
+      TraceAssembler.merged(traceRows, TraceIds.encode(m), m).ifPresent(traces::add);
     }
     return traces;
   }
@@ -160,9 +166,12 @@ final class JaegerApi implements HttpHandler {
     for (String given : ids) {
       String id = TraceIds.normalize(given)
           .orElseThrow(() -> new ApiError(400, "a trace id is up to 32 hex digits, not '" + given + "'"));
-      Optional<ObjectNode> trace = TraceAssembler.stored(store, id);
+      // an id this service made names its windows, so it is looked up first: a stored trace's id says nothing of its
+      // time, and over BigQuery that read has no partition range. A stored id that decodes by chance finds no object.
+      Optional<ObjectNode> trace = TraceIds.decode(id)
+          .flatMap(merged -> TraceAssembler.merged(source.mergedTraces(List.of(merged), Map.of()), id, merged));
       if (trace.isEmpty()) {
-        trace = TraceIds.decode(id).flatMap(merged -> TraceAssembler.merged(store, id, merged));
+        trace = TraceAssembler.stored(source.storedTrace(id), id);
       }
       trace.ifPresent(found::add);
     }
@@ -184,6 +193,7 @@ final class JaegerApi implements HttpHandler {
         .map(s -> endMicros - number(s, "lookback") * 1000).orElse(Long.MIN_VALUE);
     Map<List<String>, Set<ObjectKey>> owned = new TreeMap<>(
         Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+    SpanStore store = source.objectSpansBetween(startMicros, endMicros);
     store.objectSpans().forEach((key, spans) -> {
       for (SpanRow span : spans) {
         ObjectKey owner = span.parentSpanId().isEmpty() ? null : store.objectOfSpan(span.traceId(), span.parentSpanId());

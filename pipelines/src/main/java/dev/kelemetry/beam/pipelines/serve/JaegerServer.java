@@ -8,7 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The JDK's HTTP server answering the Jaeger query API over one store, and serving the built-in viewer at {@code /};
+ * The JDK's HTTP server answering the Jaeger query API over one source of rows, and serving the built-in viewer at {@code /};
  * port 0 takes a free port (the tests do).
  */
 public final class JaegerServer implements AutoCloseable {
@@ -20,9 +20,9 @@ public final class JaegerServer implements AutoCloseable {
     this.threads = threads;
   }
 
-  static JaegerServer start(SpanStore store, String bind, int port) throws IOException {
+  static JaegerServer start(SpanSource source, String bind, int port) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
-    // a few threads: the UI asks for services, operations and a search at once; the store is read-only
+    // a few threads: the UI asks for services, operations and a search at once; the sources are safe to share
     ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "kelemetry-serve");
       t.setDaemon(true);
@@ -30,7 +30,7 @@ public final class JaegerServer implements AutoCloseable {
     });
     server.setExecutor(threads);
     // the viewer's files at / and /viewer/, everything else (the API under /api) to the Jaeger API
-    server.createContext("/", new ViewerFiles(new JaegerApi(store)));
+    server.createContext("/", new ViewerFiles(new JaegerApi(source)));
     server.start();
     return new JaegerServer(server, threads);
   }

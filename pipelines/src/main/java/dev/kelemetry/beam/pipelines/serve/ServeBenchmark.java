@@ -42,7 +42,7 @@ public final class ServeBenchmark {
     System.out.printf("%,d span rows: 1 Deployment, %d ReplicaSets x %d Pods, %d writes per Pod, over %d windows%n",
         rows.size(), replicaSets, podsPerReplicaSet, writesPerPod, windows);
     HttpClient http = HttpClient.newHttpClient();
-    try (JaegerServer server = JaegerServer.start(store, "127.0.0.1", 0)) {
+    try (JaegerServer server = JaegerServer.start(LocalSpans.fixed(store), "127.0.0.1", 0)) {
       for (String service : List.of("tree [full tree]", "tracing [full tree]")) {
         URI search = server.uri().resolve("/api/traces?service=" + URLEncoder.encode(service, StandardCharsets.UTF_8)
             + "&operation=" + CLUSTER + "&tags="

@@ -63,7 +63,7 @@ public class ServeApiTest {
     cli("backfill", "--input", steadyLog + "@" + STEADY, "--input", crossingLog + "@" + CROSSING, "--output",
         out.toString(), "--runner", "direct", "--no-metrics");
     rows = SpanFiles.read(out);
-    server = JaegerServer.start(SpanStore.load(out), "127.0.0.1", 0);
+    server = JaegerServer.start(LocalSpans.load(out), "127.0.0.1", 0);
   }
 
   @AfterClass

@@ -13,7 +13,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import picocli.CommandLine;
 
-/** {@code kelemetry serve} refuses, in one line, a directory that holds no span rows, rather than serving nothing. */
+/** {@code kelemetry serve} refuses, in one line, what it cannot serve, rather than serving nothing. */
 public class ServeCommandTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
@@ -31,6 +31,30 @@ public class ServeCommandTest {
     }
     assertThat(code, equalTo(2));
     assertThat(err.toString(StandardCharsets.UTF_8), containsString("no spans/ folder in " + empty));
+  }
+
+  @Test
+  public void aDirectoryAndADatasetTogetherAreRefused() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = new CommandLine(new Kelemetry()).setErr(new java.io.PrintWriter(err))
+        .execute("serve", "--data", TMP.getRoot().toString(), "--bigquery-dataset", "p:d");
+    assertThat(code, equalTo(2));
+    assertThat(err.toString(), containsString("mutually exclusive"));
+  }
+
+  @Test
+  public void aDatasetThatIsNotProjectColonDatasetIsRefusedWithTheForm() throws Exception {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream before = System.err;
+    int code;
+    try {
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = new CommandLine(new Kelemetry()).execute("serve", "--bigquery-dataset", "just-a-name", "--port", "0");
+    } finally {
+      System.setErr(before);
+    }
+    assertThat(code, equalTo(2));
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("--bigquery-dataset takes PROJECT:DATASET"));
   }
 
   @Test

@@ -65,7 +65,7 @@ public class ViewerBrowserTest {
     ServeApiTest.cli("generate", "--output", log.toString(), "--seed", "5", "--start", "2026-03-01T10:00:00Z");
     ServeApiTest.cli("backfill", "--input", log + "@" + CLUSTER, "--output", out.toString(), "--runner", "direct", "--no-metrics");
     rows = SpanFiles.read(out);
-    server = JaegerServer.start(SpanStore.load(out), "127.0.0.1", 0);
+    server = JaegerServer.start(LocalSpans.load(out), "127.0.0.1", 0);
 
     // the driver and the browser named explicitly, so Selenium Manager never looks for (or downloads) either
     ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())

@@ -25,7 +25,7 @@ public class ViewerFilesTest {
 
   @BeforeClass
   public static void serveAnEmptyStore() throws Exception {
-    server = JaegerServer.start(new SpanStore(List.of()), "127.0.0.1", 0);
+    server = JaegerServer.start(LocalSpans.fixed(new SpanStore(List.of())), "127.0.0.1", 0);
   }
 
   @AfterClass
