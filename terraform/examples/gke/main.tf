@@ -33,5 +33,9 @@ module "kelemetry" {
   otlp_protocol       = var.otlp_protocol
   otlp_headers_secret = var.otlp_headers_secret
 
+  # Both guards off only when everything is to go, logs and tables included (docs/deploy.md, "Tear down").
+  force_destroy             = var.allow_destroy
+  table_deletion_protection = !var.allow_destroy
+
   labels = { app = "kelemetry" }
 }

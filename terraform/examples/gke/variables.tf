@@ -79,3 +79,9 @@ variable "otlp_headers_secret" {
   type        = string
   default     = null
 }
+
+variable "allow_destroy" {
+  description = "true lets terraform destroy delete the bucket with its logs and the tables with their rows."
+  type        = bool
+  default     = false
+}
