@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>every {@code .tf} file parses (hcl4j), and its top level is Terraform blocks with values;
  *   <li>every {@code var.X}, {@code local.X}, {@code module.X[.OUTPUT]}, {@code data.T.N} and resource reference
- *       {@code T.N} names something declared in the same module (an output of the called module);
+ *       {@code T.N} names something declared in the same module (an output of the called module), and every
+ *       {@code file()} with a literal path names a file that exists;
  *   <li>a module call passes only variables the called module declares, and every one it declares without default;
  *       a {@code *.tfvars.example} sets only the root's variables, and every required one;
  *   <li>every {@code google_bigquery_table} is one the pipeline writes, built from {@code file()} of that table's own
@@ -399,6 +400,14 @@ final class TerraformCheck {
         names.add(part.getName());
       }
       refs.add(new Reference(names, file, tree));
+    }
+    if (s instanceof Function f && f.getName().equals("file") && f.getChildren().size() == 1) {
+      // Terraform reads a file() at plan time; one that is not there fails the plan, so it fails here first.
+      String path = stringOf(f.getChildren().get(0));
+      if (path != null && !Files.isRegularFile(file.getParent().resolve(path).normalize())) {
+        problems.add(where(file, f) + " file(\"" + path + "\"): " + rel(file.getParent().resolve(path).normalize())
+            + " does not exist");
+      }
     }
     if (s instanceof HCLValue v && "string".equals(v.type) && String.valueOf(v.value).contains("${")) {
       // hcl4j keeps a heredoc's text whole, interpolations and all: read it again as a quoted string.

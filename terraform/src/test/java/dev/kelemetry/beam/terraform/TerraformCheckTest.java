@@ -122,6 +122,23 @@ public class TerraformCheckTest {
   }
 
   @Test
+  public void anUndeclaredDataSourceIsReported() throws Exception {
+    Path root = copy();
+    replace(root, MODULE + "main.tf", "bigquery_dataset  = \"${var.project_id}:", "bigquery_dataset  = \"${data"
+        + ".google_project.current.project_id}:");
+    assertThat(problems(root), hasItem(containsString("data.google_project.current.project_id is not a data source"
+        + " declared in terraform/modules/kelemetry")));
+  }
+
+  @Test
+  public void aFileThatDoesNotExistIsReported() throws Exception {
+    Path root = copy();
+    append(root, MODULE + "outputs.tf", "\noutput \"policy\" {\n  value = file(\"${path.module}/policy.json\")\n}\n");
+    assertThat(problems(root), hasItem(containsString("file(\"./policy.json\"): terraform/modules/kelemetry/policy.json"
+        + " does not exist")));
+  }
+
+  @Test
   public void anUndeclaredLocalIsReported() throws Exception {
     Path root = copy();
     replace(root, MODULE + "dataflow.tf", "local.temp_location", "local.tmp_location");
