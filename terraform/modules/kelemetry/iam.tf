@@ -62,8 +62,8 @@ resource "google_project_iam_member" "job_reads_kafka" {
   member  = google_service_account.dataflow.member
 }
 
-# Create the tables if absent and append rows through the Storage Write API; no query jobs are run, so no
-# bigquery.jobUser on the project.
+# Create the tables if absent and append rows through the Storage Write API, which runs no BigQuery jobs: so no
+# bigquery.jobUser on the project (docs/deploy.md says what to do if a real run shows otherwise).
 resource "google_bigquery_dataset_iam_member" "job_writes_tables" {
   project    = var.project_id
   dataset_id = google_bigquery_dataset.kelemetry.dataset_id
