@@ -35,9 +35,20 @@ public class TerraformCheckTest {
     pipeline = PipelineTables.get();
   }
 
+  /**
+   * The repository root: the build's project root, or above it when Maven was started inside this module (then
+   * that property names the module's own folder).
+   */
   static Path projectRoot() {
-    String root = System.getProperty("kelemetry.projectRoot");
-    return root != null ? Paths.get(root) : Paths.get("..").toAbsolutePath().normalize();
+    String property = System.getProperty("kelemetry.projectRoot");
+    Path dir = (property != null ? Paths.get(property) : Paths.get("")).toAbsolutePath().normalize();
+    for (Path d = dir; d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("terraform")) && Files.isDirectory(d.resolve(TerraformCheck.SCHEMAS_DIR))) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("no repository root (with terraform/ and " + TerraformCheck.SCHEMAS_DIR
+        + ") at or above " + dir);
   }
 
   @Test
