@@ -94,6 +94,21 @@ public class TerraformCheckTest {
   }
 
   @Test
+  public void anAttributeOutsideAnyBlockIsReported() throws Exception {
+    Path root = copy();
+    append(root, MODULE + "main.tf", "\nregion = \"europe-west1\"\n");
+    assertThat(problems(root), hasItem(containsString(MODULE + "main.tf:72: `region` is not a Terraform block here")));
+  }
+
+  @Test
+  public void aResourceWithOneLabelIsReported() throws Exception {
+    Path root = copy();
+    replace(root, MODULE + "pubsub.tf", "resource \"google_pubsub_topic\" \"audit\" {", "resource \"audit\" {");
+    assertThat(problems(root), hasItem(containsString(MODULE + "pubsub.tf:3: a resource block takes 2 label(s), has"
+        + " [audit]")));
+  }
+
+  @Test
   public void anAttributeWithoutValueIsReported() throws Exception {
     Path root = copy();
     replace(root, MODULE + "pubsub.tf", "ack_deadline_seconds       = var.pubsub_ack_deadline_seconds",
