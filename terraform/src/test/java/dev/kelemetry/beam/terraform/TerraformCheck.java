@@ -85,8 +85,8 @@ final class TerraformCheck {
   /** Module-call arguments that are not inputs. */
   private static final Set<String> MODULE_META = Set.of("source", "version", "providers", "count", "for_each",
       "depends_on");
-  /** Attributes whose value names a provider or a type, not a value. */
-  private static final Set<String> NOT_EXPRESSIONS = Set.of("provider", "providers", "type", "ignore_changes");
+  /** Attributes whose value names providers or attributes, not values (a variable's type is handled apart). */
+  private static final Set<String> NOT_EXPRESSIONS = Set.of("provider", "providers", "ignore_changes");
   private static final Map<String, String> TYPE_SYNONYMS = Map.of("INT64", "INTEGER", "FLOAT64", "FLOAT", "BOOL",
       "BOOLEAN", "STRUCT", "RECORD");
 
@@ -416,6 +416,10 @@ final class TerraformCheck {
       }
     }
     List<Symbol> children = new ArrayList<>(s.getChildren());
+    if (s instanceof HCLBlock b && b.blockNames.get(0).equals("variable")) {
+      // A variable's type (string, list(string), object({...})) is a type expression, not references.
+      children.removeIf(c -> c instanceof HCLAttribute a && a.getName().equals("type"));
+    }
     if (s instanceof ComputedTuple t) {
       t.getVariables().forEach(var -> iterators.add(var.getName()));
       children.addAll(java.util.Arrays.asList(t.getSourceExpression(), t.getTargetExpression(),
