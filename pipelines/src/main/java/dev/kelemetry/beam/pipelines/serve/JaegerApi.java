@@ -61,11 +61,11 @@ final class JaegerApi implements HttpHandler {
         body = route(exchange.getRequestURI().getRawPath(), queryParams(exchange.getRequestURI().getRawQuery()));
       } catch (ApiError e) {
         status = e.status;
-        body = error(e.status, e.getMessage());
+        body = error(v3(exchange), e.status, e.getMessage());
       } catch (RuntimeException e) {
         // a bug or unreadable rows: the client still gets Jaeger's error shape, and the message says what broke
         status = 500;
-        body = error(500, e.toString());
+        body = error(v3(exchange), 500, e.toString());
       }
       byte[] bytes = Rows.JSON.writeValueAsBytes(body);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -113,6 +113,9 @@ final class JaegerApi implements HttpHandler {
       answer.set("services", services());
       return answer;
     }
+    if (rest.equals(List.of("v3", "trace-summaries"))) {
+      return traceSummaries(params);
+    }
     if (rest.equals(List.of("v3", "operations"))) {
       mode(required(params, "service"));
       ObjectNode answer = Rows.JSON.createObjectNode();
@@ -135,6 +138,7 @@ final class JaegerApi implements HttpHandler {
     return operations;
   }
 
+  /** The classic search: {@code service}, {@code operation}, {@code tags}/{@code tag}, times in epoch microseconds. */
   private ArrayNode search(Map<String, List<String>> params) {
     DisplayMode mode = mode(required(params, "service"));
     String cluster = first(params, "operation").filter(s -> !s.isEmpty()).orElse(null);
@@ -145,9 +149,16 @@ final class JaegerApi implements HttpHandler {
         .orElse(lookback.isPresent() && end != Long.MAX_VALUE ? end - lookback.get() : Long.MIN_VALUE);
     int limit = first(params, "limit").filter(s -> !s.isEmpty()).map(s -> (int) number(s, "limit"))
         .filter(n -> n > 0).orElse(DEFAULT_LIMIT);
-    // minDuration and maxDuration are accepted and not applied: object spans last whole windows, so a duration
-    // filter on them would say little (docs/serve.md)
-    ObjectQuery query = new ObjectQuery(cluster, tags(params), start, end);
+    return search(mode, new ObjectQuery(cluster, tags(params), start, end), limit,
+        durationParam(params, "minDuration"), durationParam(params, "maxDuration"));
+  }
+
+  /**
+   * One merged trace per object found, at most {@code limit}; with a duration range, only the traces holding a span
+   * that lasted that long (Jaeger's rule), which is a slow request in the modes that draw requests as spans.
+   */
+  private ArrayNode search(DisplayMode mode, ObjectQuery query, int limit, Optional<Long> minMicros,
+      Optional<Long> maxMicros) {
     SpanStore found = source.objectSpans(query);
     List<TraceIds.Merged> merged = query.search(found, mode, limit);
     Map<String, ObjectKey> known = new HashMap<>();
@@ -155,9 +166,100 @@ final class JaegerApi implements HttpHandler {
     SpanStore traceRows = source.mergedTraces(merged, known);
     ArrayNode traces = Rows.JSON.createArrayNode();
     for (TraceIds.Merged m : merged) {
-      TraceAssembler.merged(traceRows, TraceIds.encode(m), m).ifPresent(traces::add);
+      TraceAssembler.merged(traceRows, TraceIds.encode(m), m)
+          .filter(trace -> hasSpanLasting(trace, minMicros.orElse(0L), maxMicros.orElse(Long.MAX_VALUE)))
+          .ifPresent(traces::add);
     }
     return traces;
+  }
+
+  private static boolean hasSpanLasting(JsonNode trace, long minMicros, long maxMicros) {
+    for (JsonNode span : trace.get("spans")) {
+      long duration = span.get("duration").asLong();
+      if (duration >= minMicros && duration <= maxMicros) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code /api/v3/trace-summaries}, the search of the Jaeger UI from v2.19: the same search from the v3 parameters
+   * ({@code query.serviceName}, {@code query.operationName}, {@code query.attributes} as a JSON map, RFC 3339 times,
+   * Go durations), answered with one summary per trace. There is one page: a page token is refused, as Jaeger refuses
+   * it from a backend that cannot paginate.
+   */
+  private ObjectNode traceSummaries(Map<String, List<String>> params) {
+    DisplayMode mode = mode(required(params, "query.serviceName"));
+    String cluster = first(params, "query.operationName").filter(s -> !s.isEmpty()).orElse(null);
+    Map<String, String> tags = new LinkedHashMap<>();
+    params.getOrDefault("query.attributes", List.of()).forEach(json -> tags.putAll(jsonTags(json, "query.attributes")));
+    long start = first(params, "query.startTimeMin").filter(s -> !s.isEmpty()).map(s -> instantMicros(s, "query.startTimeMin"))
+        .orElse(Long.MIN_VALUE);
+    long end = first(params, "query.startTimeMax").filter(s -> !s.isEmpty()).map(s -> instantMicros(s, "query.startTimeMax"))
+        .orElse(Long.MAX_VALUE);
+    if (first(params, "query.pagination.pageToken").filter(s -> !s.isEmpty()).isPresent()) {
+      throw new ApiError(400, "query.pagination.pageToken: this service answers a search in one page and made no token");
+    }
+    int limit = first(params, "query.pagination.pageSize").or(() -> first(params, "query.searchDepth"))
+        .filter(s -> !s.isEmpty()).map(s -> (int) number(s, "query.searchDepth")).filter(n -> n > 0).orElse(DEFAULT_LIMIT);
+    ArrayNode summaries = Rows.JSON.createArrayNode();
+    for (JsonNode trace : search(mode, new ObjectQuery(cluster, tags, start, end), limit,
+        durationParam(params, "query.durationMin"), durationParam(params, "query.durationMax"))) {
+      summaries.add(summary(trace));
+    }
+    ObjectNode answer = Rows.JSON.createObjectNode();
+    answer.set("summaries", summaries);
+    answer.put("nextPageToken", "");
+    return answer;
+  }
+
+  /** What the search list shows of a trace: its root, time span, and spans and errors per service. */
+  private static ObjectNode summary(JsonNode trace) {
+    JsonNode processes = trace.get("processes");
+    Set<String> spanIds = new HashSet<>();
+    trace.get("spans").forEach(span -> spanIds.add(span.get("spanID").asText()));
+    Map<String, int[]> services = new TreeMap<>(); // name -> spans, errors
+    JsonNode root = null;
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    int errors = 0;
+    int orphans = 0;
+    for (JsonNode span : trace.get("spans")) {
+      long start = span.get("startTime").asLong();
+      first = Math.min(first, start);
+      last = Math.max(last, start + span.get("duration").asLong());
+      boolean error = false;
+      for (JsonNode tag : span.get("tags")) {
+        error |= tag.get("key").asText().equals("error") && tag.get("value").asBoolean();
+      }
+      errors += error ? 1 : 0;
+      int[] counts = services.computeIfAbsent(processes.path(span.get("processID").asText()).path("serviceName").asText(),
+          k -> new int[2]);
+      counts[0]++;
+      counts[1] += error ? 1 : 0;
+      JsonNode parent = span.path("references").path(0).path("spanID");
+      if (parent.isMissingNode()) {
+        root = root == null || start < root.get("startTime").asLong() ? span : root;
+      } else if (!spanIds.contains(parent.asText())) {
+        orphans++;
+      }
+    }
+    ObjectNode summary = Rows.JSON.createObjectNode();
+    summary.put("traceId", trace.get("traceID").asText());
+    summary.put("traceID", trace.get("traceID").asText()); // the UI's first hand-written schema spelt it so
+    summary.put("rootServiceName", root == null ? "" : processes.path(root.get("processID").asText()).path("serviceName").asText());
+    summary.put("rootOperationName", root == null ? "" : root.get("operationName").asText());
+    // int64 as decimal text, as proto3 JSON writes it: JavaScript numbers cannot hold epoch nanoseconds exactly
+    summary.put("minStartTimeUnixNano", Long.toString(first * 1000));
+    summary.put("maxEndTimeUnixNano", Long.toString(last * 1000));
+    summary.put("spanCount", spanIds.size());
+    summary.put("errorSpanCount", errors);
+    summary.put("orphanSpanCount", orphans);
+    ArrayNode list = summary.putArray("services");
+    services.forEach((name, counts) -> list.addObject().put("name", name).put("spanCount", counts[0])
+        .put("errorSpanCount", counts[1]));
+    return summary;
   }
 
   /** The traces of these ids that exist; 404 when none does, as Jaeger answers. */
@@ -215,22 +317,7 @@ final class JaegerApi implements HttpHandler {
    */
   private static Map<String, String> tags(Map<String, List<String>> params) {
     Map<String, String> tags = new LinkedHashMap<>();
-    for (String json : params.getOrDefault("tags", List.of())) {
-      if (json.isBlank()) {
-        continue;
-      }
-      JsonNode node;
-      try {
-        node = Rows.JSON.readTree(json);
-      } catch (JsonProcessingException e) {
-        throw new ApiError(400, "tags is a JSON object like {\"resource\":\"deployments\",\"name\":\"demo\"}: "
-            + e.getOriginalMessage());
-      }
-      if (!node.isObject()) {
-        throw new ApiError(400, "tags is a JSON object like {\"resource\":\"deployments\",\"name\":\"demo\"}, not " + json);
-      }
-      node.fields().forEachRemaining(f -> tags.put(f.getKey(), f.getValue().asText()));
-    }
+    params.getOrDefault("tags", List.of()).forEach(json -> tags.putAll(jsonTags(json, "tags")));
     for (String tag : params.getOrDefault("tag", List.of())) {
       String[] kv = tag.split(":", 2);
       if (kv.length != 2) {
@@ -239,6 +326,69 @@ final class JaegerApi implements HttpHandler {
       tags.put(kv[0], kv[1]);
     }
     return tags;
+  }
+
+  /** A JSON object of tags (what the UIs send), as strings; nothing for a blank parameter. */
+  private static Map<String, String> jsonTags(String json, String parameter) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    if (json.isBlank()) {
+      return tags;
+    }
+    String form = parameter + " is a JSON object like {\"resource\":\"deployments\",\"name\":\"demo\"}";
+    JsonNode node;
+    try {
+      node = Rows.JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new ApiError(400, form + ": " + e.getOriginalMessage());
+    }
+    if (!node.isObject()) {
+      throw new ApiError(400, form + ", not " + json);
+    }
+    node.fields().forEachRemaining(f -> tags.put(f.getKey(), f.getValue().asText()));
+    return tags;
+  }
+
+  private static final java.util.regex.Pattern GO_DURATION_PART =
+      java.util.regex.Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
+
+  /**
+   * A duration parameter in Go's form, as the Jaeger UI sends it ({@code 1.5s}, {@code 300ms}, {@code 1h2m}), in
+   * microseconds; empty when absent or blank.
+   */
+  static Optional<Long> durationParam(Map<String, List<String>> params, String name) {
+    Optional<String> text = first(params, name).map(String::strip).filter(s -> !s.isEmpty());
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    java.util.regex.Matcher part = GO_DURATION_PART.matcher(text.get());
+    double micros = 0;
+    int at = 0;
+    while (part.find() && part.start() == at) {
+      double unit = switch (part.group(2)) {
+        case "ns" -> 0.001;
+        case "us", "µs" -> 1;
+        case "ms" -> 1_000;
+        case "s" -> 1_000_000;
+        case "m" -> 60_000_000;
+        default -> 3_600_000_000.0;
+      };
+      micros += Double.parseDouble(part.group(1)) * unit;
+      at = part.end();
+    }
+    if (at == 0 || at != text.get().length()) {
+      throw new ApiError(400, "parameter '" + name + "' is a duration like 1.5s, 300ms or 1h2m, not '" + text.get() + "'");
+    }
+    return Optional.of(Math.round(micros));
+  }
+
+  /** An RFC 3339 time (what the v3 API takes) in epoch microseconds. */
+  private static long instantMicros(String text, String name) {
+    try {
+      java.time.Instant t = java.time.OffsetDateTime.parse(text.strip()).toInstant();
+      return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new ApiError(400, "parameter '" + name + "' is an RFC 3339 time like 2026-03-01T10:00:00Z, not '" + text + "'");
+    }
   }
 
   private static DisplayMode mode(String service) {
@@ -308,8 +458,24 @@ final class JaegerApi implements HttpHandler {
     return answer;
   }
 
-  private static ObjectNode error(int status, String message) {
+  private static boolean v3(HttpExchange exchange) {
+    return exchange.getRequestURI().getRawPath().startsWith("/api/v3/");
+  }
+
+  /** Jaeger's error shape: the classic API's wrapper, or the v3 gateway's {@code {"error": {...}}}. */
+  private static ObjectNode error(boolean v3, int status, String message) {
     ObjectNode answer = Rows.JSON.createObjectNode();
+    if (v3) {
+      int grpcCode = switch (status) {
+        case 400 -> 3; // INVALID_ARGUMENT
+        case 404 -> 5; // NOT_FOUND
+        case 405 -> 12; // UNIMPLEMENTED
+        default -> 13; // INTERNAL
+      };
+      answer.putObject("error").put("grpcCode", grpcCode).put("httpCode", status).put("message", message)
+          .put("httpStatus", status == 400 ? "Bad Request" : status == 404 ? "Not Found" : "Internal Server Error");
+      return answer;
+    }
     answer.putNull("data");
     answer.put("total", 0);
     answer.put("limit", 0);

@@ -423,6 +423,75 @@ public class ServeApiTest {
   }
 
   @Test
+  public void aDurationRangeKeepsTheTracesWithASpanThatLastedThatLong() throws Exception {
+    // tree mode draws each request as a span: the longest span of the trace decides
+    JsonNode trace = onlyTrace(search("tree", STEADY, DEPLOYMENT));
+    java.util.TreeSet<Long> durations = new java.util.TreeSet<>();
+    trace.get("spans").forEach(span -> durations.add(span.get("duration").asLong()));
+    long longest = durations.last();
+    // a band between two span durations that holds none
+    long below = durations.stream().filter(d -> durations.higher(d) != null && durations.higher(d) > d + 2).findFirst()
+        .orElseThrow();
+    long above = durations.higher(below);
+    String base = "/api/traces?service=tree&operation=" + STEADY + "&tags=" + query(DEPLOYMENT);
+    assertThat(get(base + "&minDuration=" + longest + "us").get("body").get("total").asInt(), equalTo(1));
+    assertThat(get(base + "&minDuration=" + (longest + 1) + "us").get("body").get("total").asInt(), equalTo(0));
+    assertThat(get(base + "&minDuration=1ms&maxDuration=1h30m").get("body").get("total").asInt(), equalTo(1));
+    assertThat(get(base + "&minDuration=" + (below + 1) + "us&maxDuration=" + (above - 1) + "us").get("body")
+        .get("total").asInt(), equalTo(0));
+    assertThat(get(base + "&minDuration=" + (below + 1) + "us&maxDuration=" + above + "us").get("body")
+        .get("total").asInt(), equalTo(1));
+    assertError(get(base + "&minDuration=fast"), 400);
+    assertError(get(base + "&minDuration=10"), 400); // Go durations carry a unit
+  }
+
+  @Test
+  public void traceSummariesOfTheV3ApiSummariseTheSameSearch() throws Exception {
+    // what the Jaeger UI from v2.19 sends: v3 parameter names, RFC 3339 times, a JSON map of attributes
+    String v3 = "/api/v3/trace-summaries?query.serviceName=" + query("tree [full tree]") + "&query.operationName="
+        + CROSSING + "&query.attributes=" + query(DEPLOYMENT) + "&query.startTimeMin=" + query("2026-03-01T09:00:00.000Z")
+        + "&query.startTimeMax=" + query("2026-03-01T12:00:00.000Z") + "&query.searchDepth=20";
+    JsonNode answer = get(v3);
+    assertThat(answer.toString(), answer.get("status").asInt(), equalTo(200));
+    JsonNode summaries = answer.get("body").get("summaries");
+    JsonNode trace = onlyTrace(search("tree [full tree]", CROSSING, DEPLOYMENT));
+    assertThat(summaries.size(), equalTo(1));
+    JsonNode summary = summaries.get(0);
+    assertThat(summary.get("traceId").asText(), equalTo(trace.get("traceID").asText()));
+    assertThat(summary.get("rootOperationName").asText(), equalTo("deployments/demo"));
+    assertThat(summary.get("rootServiceName").asText(), equalTo("deployments"));
+    assertThat(summary.get("spanCount").asInt(), equalTo(trace.get("spans").size()));
+    assertThat(summary.get("orphanSpanCount").asInt(), equalTo(0));
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    int errors = 0;
+    Map<String, Integer> perService = new TreeMap<>();
+    for (JsonNode span : trace.get("spans")) {
+      first = Math.min(first, span.get("startTime").asLong());
+      last = Math.max(last, span.get("startTime").asLong() + span.get("duration").asLong());
+      errors += tag(span, "error") != null && tag(span, "error").asBoolean() ? 1 : 0;
+      perService.merge(trace.get("processes").get(span.get("processID").asText()).get("serviceName").asText(), 1,
+          Integer::sum);
+    }
+    assertThat(summary.get("minStartTimeUnixNano").asText(), equalTo(Long.toString(first * 1000)));
+    assertThat(summary.get("maxEndTimeUnixNano").asText(), equalTo(Long.toString(last * 1000)));
+    assertThat(summary.get("errorSpanCount").asInt(), equalTo(errors));
+    Map<String, Integer> services = new TreeMap<>();
+    summary.get("services").forEach(s -> services.put(s.get("name").asText(), s.get("spanCount").asInt()));
+    assertThat(services, equalTo(perService));
+
+    // a range before the rollout finds nothing; a page token this service never made is refused in the v3 shape
+    JsonNode before = get("/api/v3/trace-summaries?query.serviceName=tree&query.attributes=" + query(DEPLOYMENT)
+        + "&query.startTimeMin=2026-02-01T00:00:00Z&query.startTimeMax=2026-02-02T00:00:00Z");
+    assertThat(before.get("body").get("summaries").size(), equalTo(0));
+    JsonNode refused = get(v3 + "&query.pagination.pageSize=5&query.pagination.pageToken=abc");
+    assertThat(refused.get("status").asInt(), equalTo(400));
+    assertThat(refused.get("body").get("error").get("httpCode").asInt(), equalTo(400));
+    assertThat(get("/api/v3/trace-summaries?query.serviceName=tree&query.startTimeMin=yesterday").get("status").asInt(),
+        equalTo(400));
+  }
+
+  @Test
   public void anUnknownTraceIdIsA404InJaegersErrorShape() throws Exception {
     String id = onlyTrace(search("tracing", STEADY, DEPLOYMENT)).get("traceID").asText();
     // the same form with an object hash no object has
