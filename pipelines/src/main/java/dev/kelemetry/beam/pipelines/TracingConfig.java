@@ -25,6 +25,8 @@ import org.joda.time.Duration;
  * @param bigQuery the dataset that also gets the spans and dead letters tables, or null
  * @param metrics the metrics to compute ({@link MetricDefinitions#none()}: none)
  * @param metricsWindow the event-time window of request metrics (reaction times use the trace window)
+ * @param sortingInState whether the steps that need their input in event-time order sort it in their own state
+ *     instead of asking the runner ({@code @RequiresTimeSortedInput}): for Dataflow streaming, which rejects that
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -40,7 +42,8 @@ public record TracingConfig(
     OtlpOptions otlp,
     BigQueryTarget bigQuery,
     MetricDefinitions metrics,
-    Duration metricsWindow) {
+    Duration metricsWindow,
+    boolean sortingInState) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
@@ -61,7 +64,7 @@ public record TracingConfig(
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
     return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24),
         List.of(), null, ObjectStorage.defaults(), PluginConfig.NONE, null, null, MetricDefinitions.defaults(),
-        Duration.standardMinutes(1));
+        Duration.standardMinutes(1), false);
   }
 
   public TracingConfig withCluster(String c) {
@@ -112,12 +115,17 @@ public record TracingConfig(
     return with(b -> b.metricsWindow = w);
   }
 
+  public TracingConfig withSortingInState(boolean sorting) {
+    return with(b -> b.sortingInState = sorting);
+  }
+
   /** A copy with some fields changed: one place that lists every field, so a new field is one line per method. */
   private TracingConfig with(Consumer<Fields> change) {
     Fields f = new Fields(this);
     change.accept(f);
     return new TracingConfig(f.inputs, f.output, f.cluster, f.window, f.maxOwnerDepth, f.stateTtl, f.redactPaths,
-        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp, f.bigQuery, f.metrics, f.metricsWindow);
+        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp, f.bigQuery, f.metrics, f.metricsWindow,
+        f.sortingInState);
   }
 
   private static final class Fields {
@@ -135,6 +143,7 @@ public record TracingConfig(
     BigQueryTarget bigQuery;
     MetricDefinitions metrics;
     Duration metricsWindow;
+    boolean sortingInState;
 
     Fields(TracingConfig c) {
       inputs = c.inputs;
@@ -151,6 +160,7 @@ public record TracingConfig(
       bigQuery = c.bigQuery;
       metrics = c.metrics;
       metricsWindow = c.metricsWindow;
+      sortingInState = c.sortingInState;
     }
   }
 }

@@ -108,16 +108,18 @@ public final class TracingPipeline {
         .apply("ParseRecords", ParseRecords.withDefaultCluster(config.cluster()));
     PCollection<ControlPlaneRecord> records = parsed.get(ParseRecords.RECORDS)
         .apply("Deduplicate", Deduplicate.byAuditIdWithin(config.window()));
+    TrackObjects track = TrackObjects.inWindowsOf(config.window())
+        .withStateTtl(config.stateTtl())
+        .withRedactedPaths(config.redactPaths())
+        .withLinks(ObjectLinks.discovered(config.plugins().disabledLinkers()));
+    ResolveOwners resolve = ResolveOwners.inWindowsOf(config.window())
+        .withMaxDepth(config.maxOwnerDepth())
+        .withLinkTtl(config.stateTtl());
     PCollectionTuple tracked = records
         .apply("KeyByObject", KeyByObject.create())
-        .apply("TrackObjects", TrackObjects.inWindowsOf(config.window())
-            .withStateTtl(config.stateTtl())
-            .withRedactedPaths(config.redactPaths())
-            .withLinks(ObjectLinks.discovered(config.plugins().disabledLinkers())));
+        .apply("TrackObjects", config.sortingInState() ? track.sortingInState() : track);
     PCollectionTuple resolved = tracked.get(TrackObjects.SIGHTINGS)
-        .apply("ResolveOwners", ResolveOwners.inWindowsOf(config.window())
-            .withMaxDepth(config.maxOwnerDepth())
-            .withLinkTtl(config.stateTtl()));
+        .apply("ResolveOwners", config.sortingInState() ? resolve.sortingInState() : resolve);
     PCollection<SpanRow> spans = BuildSpans.inputs(tracked, resolved)
         .apply("BuildSpans", BuildSpans.inWindowsOf(config.window()));
     PCollection<LinkRow> links = tracked.get(TrackObjects.SIGHTINGS).apply("LinkRows", LinkRows.inWindowsOf(config.window()));
