@@ -501,12 +501,7 @@ public final class Kelemetry implements Runnable {
   }
 
   static TracingConfig config(List<String> inputs, Path output, RunOptions run) {
-    List<InputSpec> specs = new ArrayList<>();
-    for (String input : inputs) {
-      Matcher m = INPUT_WITH_CLUSTER.matcher(input);
-      specs.add(m.matches() ? new InputSpec(m.group(1), m.group(2)) : new InputSpec(input, ""));
-    }
-    return TracingConfig.defaults(specs, output.toString())
+    return TracingConfig.defaults(inputSpecs(inputs), output.toString())
         .withCluster(run.cluster)
         .withWindow(parseDuration(run.window, "--window"))
         .withMaxOwnerDepth(run.maxOwnerDepth)
@@ -517,6 +512,16 @@ public final class Kelemetry implements Runnable {
         .withBigQuery(run.bigQueryDataset == null ? null : BigQueryTarget.parse(run.bigQueryDataset))
         .withMetrics(run.metrics())
         .withMetricsWindow(parseDuration(run.metricsWindow, "--metrics-window"));
+  }
+
+  /** Inputs as given, {@code GLOB} or {@code GLOB@CLUSTER}: the command line's and the Flex Template's. */
+  static List<InputSpec> inputSpecs(List<String> inputs) {
+    List<InputSpec> specs = new ArrayList<>();
+    for (String input : inputs) {
+      Matcher m = INPUT_WITH_CLUSTER.matcher(input);
+      specs.add(m.matches() ? new InputSpec(m.group(1), m.group(2)) : new InputSpec(input, ""));
+    }
+    return specs;
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");

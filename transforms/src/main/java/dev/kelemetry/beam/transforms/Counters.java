@@ -21,6 +21,8 @@ public final class Counters {
    */
   public static final String RECORDS_LATE_AT_TRACKING = "records_late_at_tracking";
   public static final String FILTERED_PREFIX = "filtered_";
+  /** Parsed records a backfill with a time range (the Flex Template's since and until) left out. */
+  public static final String RECORDS_OUTSIDE_TIME_RANGE = "records_outside_time_range";
   /** Records after deduplication, by origin: audited requests, object versions seen, Event occurrences. */
   public static final String REQUESTS = "requests";
   public static final String STATES = "states";
