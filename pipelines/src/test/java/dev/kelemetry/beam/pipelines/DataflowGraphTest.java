@@ -13,6 +13,7 @@ import java.util.Map;
 import org.apache.beam.model.pipeline.v1.RunnerApi;
 import org.apache.beam.runners.dataflow.DataflowPipelineTranslator;
 import org.apache.beam.runners.dataflow.DataflowRunner;
+import org.apache.beam.runners.dataflow.options.DataflowPipelineOptions;
 import org.apache.beam.runners.dataflow.util.PropertyNames;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
@@ -48,7 +49,7 @@ public class DataflowGraphTest {
 
   /** Exposes the runner's replacements of Beam's transforms by Dataflow's own, which run() applies before translating. */
   private static final class OfflineRunner extends DataflowRunner {
-    OfflineRunner(TemplateOptions options) {
+    OfflineRunner(DataflowPipelineOptions options) {
       super(options);
     }
 
@@ -58,7 +59,7 @@ public class DataflowGraphTest {
   }
 
   /** What {@code DataflowRunner.run} does up to the job request it would send. */
-  static Job translate(Pipeline pipeline, TemplateOptions options) {
+  static Job translate(Pipeline pipeline, DataflowPipelineOptions options) {
     DataflowRunner.fromOptions(options); // validates the options as a launch would
     OfflineRunner runner = new OfflineRunner(options);
     runner.replaceTransforms(pipeline);
@@ -140,5 +141,22 @@ public class DataflowGraphTest {
     assertThat(job.getType(), equalTo("JOB_TYPE_STREAMING"));
     assertThat(stepNames(job).toString(), anyStep(job, "WriteOtlp/"), equalTo(true));
     assertThat(stepNames(job).toString(), anyStep(job, "WriteOtlpMetrics"), equalTo(true));
+  }
+
+  /** {@code kelemetry stream --runner dataflow}: the command line's stream graph, sorting in state, translates too. */
+  @Test
+  public void theCommandLinesDataflowStreamTranslates() {
+    DataflowPipelineOptions options = DataflowJobs.options(List.of("project=kelemetry-test", "region=europe-west1",
+        "tempLocation=gs://kelemetry-test/tmp", "gcpTempLocation=gs://kelemetry-test/tmp",
+        "credentialFactoryClass=" + NoopCredentialFactory.class.getName(),
+        "pathValidatorClass=" + NoopPathValidator.class.getName()));
+    options.setFilesToStage(List.of());
+    Streams.StreamConfig stream = Streams.StreamConfig.pubsub("projects/kelemetry-test/subscriptions/audit-logs",
+        org.joda.time.Duration.standardMinutes(1), org.joda.time.Duration.ZERO, null);
+    TracingConfig config = TracingConfig.defaults(List.of(), "")
+        .withBigQuery(dev.kelemetry.beam.io.bigquery.BigQueryTarget.parse("kelemetry-test:k8s_traces"));
+    Job job = translate(DataflowJobs.stream(stream, config, options), options);
+    assertThat(job.getType(), equalTo("JOB_TYPE_STREAMING"));
+    assertThat(stepNames(job).toString(), anyStep(job, "ResolveOwners/ResolveWindowsInOrder"), equalTo(true));
   }
 }
