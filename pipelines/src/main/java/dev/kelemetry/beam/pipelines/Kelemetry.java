@@ -115,8 +115,18 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--state-ttl", defaultValue = "24h", description = "How long an object's state and owner link are kept after its last request, in event time (default: ${DEFAULT-VALUE}).")
     String stateTtl;
 
-    @Option(names = "--runner", defaultValue = "flink", description = "flink (embedded local Flink, the default) or direct (Beam's DirectRunner).")
+    @Option(names = "--runner", defaultValue = "flink", description = "flink (embedded local Flink, the default), direct (Beam's DirectRunner) or dataflow (submits a Dataflow job that writes only --bigquery-dataset and OTLP; no --output).")
     String runner;
+
+    @Option(names = "--runner-option", paramLabel = "KEY=VALUE", description = "With --runner dataflow: one of Dataflow's own options, as Beam names them (repeatable), e.g. project=P, region=europe-west1, tempLocation=gs://B/tmp, serviceAccount=SA_EMAIL.")
+    List<String> runnerOptions = new ArrayList<>();
+
+    boolean onDataflow() {
+      if (!runner.equals("dataflow") && !runnerOptions.isEmpty()) {
+        throw new IllegalArgumentException("--runner-option is for --runner dataflow");
+      }
+      return runner.equals("dataflow");
+    }
 
     @Option(names = "--disable-linker", paramLabel = "NAME", description = "Switch off a linker (repeatable): owner-references, parent-link-annotation, pod-node, or a plugin's; `kelemetry plugins` lists them.")
     List<String> disabledLinkers = new ArrayList<>();
@@ -249,7 +259,7 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--source-option", paramLabel = "KEY=VALUE", description = "An option for the plugin sources (repeatable); an option no source reads is an error.")
     Map<String, String> sourceOptions = new LinkedHashMap<>();
 
-    @Option(names = "--output", required = true, description = "Output directory.")
+    @Option(names = "--output", description = "Output directory (required, except with --runner dataflow, which writes BigQuery).")
     Path output;
 
     @Option(names = "--cluster-from-path", paramLabel = "REGEX", description = "Take the cluster of a file from its path: the regex's first group, or its whole match (e.g. '/clusters/([^/]+)/'); inputs with @CLUSTER keep theirs, a file it does not match is a dead letter.")
@@ -264,11 +274,20 @@ public final class Kelemetry implements Runnable {
     @Override
     public Integer call() throws Exception {
       ReadBigQueryLogEntries tables = bigQuery();
-      TracingConfig config = config(inputs, output, run)
+      boolean dataflow = onDataflowWithoutLocalOutput(run, output, this);
+      if (dataflow && tables != null) {
+        throw usage("--bigquery-table with --runner dataflow is not supported yet: read the sink's files with --input");
+      }
+      TracingConfig config = config(inputs, dataflow ? Path.of("") : output, run)
           .withPlugins(new PluginConfig(sources, sourceOptions, run.disabledLinkers))
           .withObjectStorage(storage.toObjectStorage());
       if (clusterFromPath != null) {
         config = config.withClusterFromPath(Pattern.compile(clusterFromPath));
+      }
+      if (dataflow) {
+        var options = DataflowJobs.options(run.runnerOptions);
+        DataflowJobs.submit(DataflowJobs.backfill(config, options), options);
+        return 0;
       }
       return Backfills.run(config, tables, tempLocation, run.runner, true) == null ? 2 : 0;
     }
@@ -346,7 +365,7 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--cluster-header", paramLabel = "HEADER", description = "Take the cluster name from this message header.")
     String clusterHeader;
 
-    @Option(names = "--output", required = true, description = "Output directory (spans/, dead_letters/, .checkpoints/).")
+    @Option(names = "--output", description = "Output directory (spans/, dead_letters/, .checkpoints/); required, except with --runner dataflow, which writes BigQuery.")
     Path output;
 
     @Option(names = "--consumer-group", description = "Kafka consumer group; offsets are committed at each checkpoint (default: " + DEFAULT_CONSUMER_GROUP + ").")
@@ -369,7 +388,15 @@ public final class Kelemetry implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Streams.run(streamConfig(), config(List.of(), output, run), true);
+      boolean dataflow = onDataflowWithoutLocalOutput(run, output, this);
+      Streams.StreamConfig stream = streamConfig();
+      TracingConfig config = config(List.of(), dataflow ? Path.of("") : output, run);
+      if (dataflow) {
+        var options = DataflowJobs.options(run.runnerOptions);
+        DataflowJobs.submit(DataflowJobs.stream(stream, config, options), options);
+        return 0;
+      }
+      Streams.run(stream, config, true);
       return 0;
     }
 
@@ -379,8 +406,11 @@ public final class Kelemetry implements Runnable {
       if (kafka == (pubsubSubscription != null)) {
         throw usage("read exactly one source: --kafka-bootstrap with --topic, or --pubsub-subscription");
       }
-      if (!run.runner.equals("flink")) {
-        throw usage("stream runs on the embedded Flink runner only (--runner flink)");
+      if (!run.runner.equals("flink") && !run.runner.equals("dataflow")) {
+        throw usage("stream runs on the embedded Flink runner (--runner flink) or on Dataflow (--runner dataflow)");
+      }
+      if (run.runner.equals("dataflow") && maxRecords != null) {
+        throw usage("--max-records bounds a local Kafka read; a Dataflow stream runs until drained or cancelled");
       }
       Duration delay = parseDuration(watermarkDelay, "--watermark-delay", true);
       Duration lateness = parseDuration(allowedLateness, "--allowed-lateness", true);
@@ -485,6 +515,29 @@ public final class Kelemetry implements Runnable {
     }
   }
 
+  /**
+   * Whether the command submits a Dataflow job: then it writes BigQuery (required) and OTLP, and no --output; else
+   * --output is required.
+   */
+  static boolean onDataflowWithoutLocalOutput(RunOptions run, Path output, Object command) {
+    boolean dataflow;
+    try {
+      dataflow = run.onDataflow();
+    } catch (IllegalArgumentException e) {
+      throw usage(command, e.getMessage());
+    }
+    if (!dataflow && output == null) {
+      throw usage(command, "Missing required option: '--output=<output>'");
+    }
+    if (dataflow && output != null) {
+      throw usage(command, "--runner dataflow writes --bigquery-dataset (and OTLP), not --output");
+    }
+    if (dataflow && run.bigQueryDataset == null) {
+      throw usage(command, "--runner dataflow needs --bigquery-dataset PROJECT:DATASET for its rows");
+    }
+    return dataflow;
+  }
+
   /** A usage error of {@code command}: picocli prints it with the command's help. */
   static CommandLine.ParameterException usage(Object command, String message) {
     return new CommandLine.ParameterException(new CommandLine(command), message);
@@ -501,12 +554,7 @@ public final class Kelemetry implements Runnable {
   }
 
   static TracingConfig config(List<String> inputs, Path output, RunOptions run) {
-    List<InputSpec> specs = new ArrayList<>();
-    for (String input : inputs) {
-      Matcher m = INPUT_WITH_CLUSTER.matcher(input);
-      specs.add(m.matches() ? new InputSpec(m.group(1), m.group(2)) : new InputSpec(input, ""));
-    }
-    return TracingConfig.defaults(specs, output.toString())
+    return TracingConfig.defaults(inputSpecs(inputs), output.toString())
         .withCluster(run.cluster)
         .withWindow(parseDuration(run.window, "--window"))
         .withMaxOwnerDepth(run.maxOwnerDepth)
@@ -517,6 +565,16 @@ public final class Kelemetry implements Runnable {
         .withBigQuery(run.bigQueryDataset == null ? null : BigQueryTarget.parse(run.bigQueryDataset))
         .withMetrics(run.metrics())
         .withMetricsWindow(parseDuration(run.metricsWindow, "--metrics-window"));
+  }
+
+  /** Inputs as given, {@code GLOB} or {@code GLOB@CLUSTER}: the command line's and the Flex Template's. */
+  static List<InputSpec> inputSpecs(List<String> inputs) {
+    List<InputSpec> specs = new ArrayList<>();
+    for (String input : inputs) {
+      Matcher m = INPUT_WITH_CLUSTER.matcher(input);
+      specs.add(m.matches() ? new InputSpec(m.group(1), m.group(2)) : new InputSpec(input, ""));
+    }
+    return specs;
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");

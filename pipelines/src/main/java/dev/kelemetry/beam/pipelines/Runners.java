@@ -30,7 +30,8 @@ public final class Runners {
         direct.setEnforceImmutability(Boolean.getBoolean("kelemetry.direct.enforce"));
         return direct;
       }
-      default -> throw new IllegalArgumentException("--runner must be flink or direct, got " + runner);
+      // dataflow is not a local run: the commands submit it through DataflowJobs
+      default -> throw new IllegalArgumentException("--runner must be flink, direct or dataflow, got " + runner);
     }
   }
 

@@ -25,6 +25,11 @@ import org.joda.time.Duration;
  * @param bigQuery the dataset that also gets the spans and dead letters tables, or null
  * @param metrics the metrics to compute ({@link MetricDefinitions#none()}: none)
  * @param metricsWindow the event-time window of request metrics (reaction times use the trace window)
+ * @param sortingInState whether the steps that need their input in event-time order sort it in their own state
+ *     instead of asking the runner ({@code @RequiresTimeSortedInput}): for Dataflow streaming, which rejects that
+ * @param since only records at or after this event time are traced and measured, or null (the Flex Template's
+ *     backfill range; the command line's --since applies to BigQuery tables, in the read)
+ * @param until only records before this event time, or null
  */
 public record TracingConfig(
     List<InputSpec> inputs,
@@ -40,7 +45,10 @@ public record TracingConfig(
     OtlpOptions otlp,
     BigQueryTarget bigQuery,
     MetricDefinitions metrics,
-    Duration metricsWindow) {
+    Duration metricsWindow,
+    boolean sortingInState,
+    java.time.Instant since,
+    java.time.Instant until) {
 
   public TracingConfig {
     inputs = List.copyOf(inputs);
@@ -51,6 +59,9 @@ public record TracingConfig(
       throw new IllegalArgumentException("--window must divide a day evenly (e.g. 5m, 30m, 1h), got " + window);
     }
     metrics = metrics == null ? MetricDefinitions.none() : metrics;
+    if (since != null && until != null && !since.isBefore(until)) {
+      throw new IllegalArgumentException("since (" + since + ") must be before until (" + until + ")");
+    }
     metricsWindow = metricsWindow == null ? Duration.standardMinutes(1) : metricsWindow;
     if (metricsWindow.getMillis() <= 0 || Duration.standardDays(1).getMillis() % metricsWindow.getMillis() != 0) {
       throw new IllegalArgumentException("--metrics-window must divide a day evenly (e.g. 10s, 1m, 5m), got "
@@ -61,7 +72,7 @@ public record TracingConfig(
   public static TracingConfig defaults(List<InputSpec> inputs, String output) {
     return new TracingConfig(inputs, output, "default", Duration.standardMinutes(30), 10, Duration.standardHours(24),
         List.of(), null, ObjectStorage.defaults(), PluginConfig.NONE, null, null, MetricDefinitions.defaults(),
-        Duration.standardMinutes(1));
+        Duration.standardMinutes(1), false, null, null);
   }
 
   public TracingConfig withCluster(String c) {
@@ -112,12 +123,24 @@ public record TracingConfig(
     return with(b -> b.metricsWindow = w);
   }
 
+  public TracingConfig withSortingInState(boolean sorting) {
+    return with(b -> b.sortingInState = sorting);
+  }
+
+  public TracingConfig withTimeRange(java.time.Instant from, java.time.Instant to) {
+    return with(b -> {
+      b.since = from;
+      b.until = to;
+    });
+  }
+
   /** A copy with some fields changed: one place that lists every field, so a new field is one line per method. */
   private TracingConfig with(Consumer<Fields> change) {
     Fields f = new Fields(this);
     change.accept(f);
     return new TracingConfig(f.inputs, f.output, f.cluster, f.window, f.maxOwnerDepth, f.stateTtl, f.redactPaths,
-        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp, f.bigQuery, f.metrics, f.metricsWindow);
+        f.clusterFromPath, f.objectStorage, f.plugins, f.otlp, f.bigQuery, f.metrics, f.metricsWindow,
+        f.sortingInState, f.since, f.until);
   }
 
   private static final class Fields {
@@ -135,6 +158,9 @@ public record TracingConfig(
     BigQueryTarget bigQuery;
     MetricDefinitions metrics;
     Duration metricsWindow;
+    boolean sortingInState;
+    java.time.Instant since;
+    java.time.Instant until;
 
     Fields(TracingConfig c) {
       inputs = c.inputs;
@@ -151,6 +177,9 @@ public record TracingConfig(
       bigQuery = c.bigQuery;
       metrics = c.metrics;
       metricsWindow = c.metricsWindow;
+      sortingInState = c.sortingInState;
+      since = c.since;
+      until = c.until;
     }
   }
 }

@@ -15,6 +15,7 @@ import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.schemas.SpanRow;
 import dev.kelemetry.beam.transforms.BuildSpans;
 import dev.kelemetry.beam.transforms.Deduplicate;
+import dev.kelemetry.beam.transforms.KeepTimeRange;
 import dev.kelemetry.beam.transforms.KeyByObject;
 import dev.kelemetry.beam.transforms.LinkRows;
 import dev.kelemetry.beam.transforms.ParseRecords;
@@ -106,26 +107,38 @@ public final class TracingPipeline {
   static Traced trace(PCollectionTuple raw, TracingConfig config, DeadLetters deadLetters) {
     PCollectionTuple parsed = raw.get(ReadAuditFiles.RECORDS)
         .apply("ParseRecords", ParseRecords.withDefaultCluster(config.cluster()));
-    PCollection<ControlPlaneRecord> records = parsed.get(ParseRecords.RECORDS)
+    PCollection<ControlPlaneRecord> records = inTimeRange(parsed.get(ParseRecords.RECORDS), "KeepTimeRange", config)
         .apply("Deduplicate", Deduplicate.byAuditIdWithin(config.window()));
+    TrackObjects track = TrackObjects.inWindowsOf(config.window())
+        .withStateTtl(config.stateTtl())
+        .withRedactedPaths(config.redactPaths())
+        .withLinks(ObjectLinks.discovered(config.plugins().disabledLinkers()));
+    ResolveOwners resolve = ResolveOwners.inWindowsOf(config.window())
+        .withMaxDepth(config.maxOwnerDepth())
+        .withLinkTtl(config.stateTtl());
     PCollectionTuple tracked = records
         .apply("KeyByObject", KeyByObject.create())
-        .apply("TrackObjects", TrackObjects.inWindowsOf(config.window())
-            .withStateTtl(config.stateTtl())
-            .withRedactedPaths(config.redactPaths())
-            .withLinks(ObjectLinks.discovered(config.plugins().disabledLinkers())));
+        .apply("TrackObjects", config.sortingInState() ? track.sortingInState() : track);
     PCollectionTuple resolved = tracked.get(TrackObjects.SIGHTINGS)
-        .apply("ResolveOwners", ResolveOwners.inWindowsOf(config.window())
-            .withMaxDepth(config.maxOwnerDepth())
-            .withLinkTtl(config.stateTtl()));
+        .apply("ResolveOwners", config.sortingInState() ? resolve.sortingInState() : resolve);
     PCollection<SpanRow> spans = BuildSpans.inputs(tracked, resolved)
         .apply("BuildSpans", BuildSpans.inWindowsOf(config.window()));
     PCollection<LinkRow> links = tracked.get(TrackObjects.SIGHTINGS).apply("LinkRows", LinkRows.inWindowsOf(config.window()));
-    PCollection<MetricRow> metrics = computeMetrics(records, parsed.get(ParseRecords.UNTRACED_REQUESTS), spans, config);
+    PCollection<MetricRow> metrics = computeMetrics(records,
+        inTimeRange(parsed.get(ParseRecords.UNTRACED_REQUESTS), "KeepTimeRangeUntraced", config), spans, config);
     deadLetters.add(raw.get(ReadAuditFiles.DEAD_LETTERS), "SourceDeadLetters");
     deadLetters.add(parsed.get(ParseRecords.DEAD_LETTERS), "ParseDeadLetters");
     deadLetters.add(tracked.get(TrackObjects.DEAD_LETTERS), "TrackDeadLetters");
     return new Traced(spans, links, metrics);
+  }
+
+  /** The records in the config's time range; the step is there only when a range is set. */
+  private static PCollection<ControlPlaneRecord> inTimeRange(PCollection<ControlPlaneRecord> records, String step,
+      TracingConfig config) {
+    if (config.since() == null && config.until() == null) {
+      return records;
+    }
+    return records.apply(step, KeepTimeRange.between(config.since(), config.until()));
   }
 
   /**
@@ -167,6 +180,24 @@ public final class TracingPipeline {
     PCollection<DeadLetterRow> allDeadLetters = writeDeadLetters(deadLetters, config);
     WriteLocalDirectory.rows(traced.spans(), allDeadLetters, traced.links(), traced.metrics())
         .apply("WriteLocalDirectory", WriteLocalDirectory.to(config.output()));
+  }
+
+  /**
+   * The graph of a Dataflow job (the Flex Template's): the sources of a backfill ({@code source} null) or a streaming
+   * source applied as {@code sourceStep}, the same graph, and only the remote sinks, BigQuery and OTLP: a worker's disk
+   * is no place for the output. Every dead letter goes to the BigQuery dead_letters table.
+   */
+  public static void buildWithRemoteSinks(Pipeline pipeline, String sourceStep,
+      PTransform<PBegin, PCollectionTuple> source, TracingConfig config) {
+    if (config.bigQuery() == null) {
+      throw new IllegalArgumentException("a job without a local directory needs a BigQuery dataset for its rows");
+    }
+    DeadLetters deadLetters = DeadLetters.register(pipeline);
+    PCollectionTuple raw = source == null ? readSources(pipeline, config, null) : pipeline.apply(sourceStep, source);
+    Traced traced = trace(raw, config, deadLetters);
+    exportOtlp(traced, config, deadLetters);
+    writeBigQuery(traced, config, deadLetters);
+    writeDeadLetters(deadLetters, config);
   }
 
   /**

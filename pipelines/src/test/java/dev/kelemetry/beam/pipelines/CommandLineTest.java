@@ -93,7 +93,7 @@ public class CommandLineTest {
   }
 
   @Test
-  public void streamTakesOneClusterRuleAndRunsOnFlinkOnly() {
+  public void streamTakesOneClusterRuleAndRunsOnFlinkOrDataflow() {
     Streams.StreamConfig s = stream("--kafka-bootstrap", "k:9092", "--topic", "audit-prod", "--output", "o",
         "--cluster-from-topic", "^audit-(.+)$");
     assertThat(s.clusterRule().fromTopic().pattern(), equalTo("^audit-(.+)$"));
@@ -102,7 +102,7 @@ public class CommandLineTest {
     assertThat(both.getMessage(), containsString("use one of --cluster-from-topic and --cluster-header"));
     CommandLine.ParameterException direct = assertThrows(CommandLine.ParameterException.class, () -> stream(
         "--kafka-bootstrap", "k:9092", "--topic", "t", "--output", "o", "--runner", "direct"));
-    assertThat(direct.getMessage(), containsString("embedded Flink runner only"));
+    assertThat(direct.getMessage(), containsString("embedded Flink runner (--runner flink) or on Dataflow"));
   }
 
   @Test
@@ -181,5 +181,39 @@ public class CommandLineTest {
         containsString("needs --temp-location gs://"));
     assertThat(backfill("--bigquery-table", "gke-prod-123:logs.events", "--output", "o", "--bigquery-method", "export",
         "--temp-location", "gs://b/tmp").bigQuery().describe(), containsString("(export)"));
+  }
+
+  /** The output check of a parsed command, as its call() does first. */
+  private static String outputError(Object command, Kelemetry.RunOptions run, java.nio.file.Path output) {
+    return assertThrows(CommandLine.ParameterException.class,
+        () -> Kelemetry.onDataflowWithoutLocalOutput(run, output, command)).getMessage();
+  }
+
+  @Test
+  public void dataflowWritesBigQueryNotAnOutputDirectoryAndTakesRunnerOptions() {
+    Kelemetry.Backfill backfill = new Kelemetry.Backfill();
+    new CommandLine(backfill).parseArgs("--input", "gs://b/*", "--runner", "dataflow", "--bigquery-dataset", "p:d",
+        "--runner-option", "project=p", "--runner-option", "region=europe-west1");
+    assertThat(Kelemetry.onDataflowWithoutLocalOutput(backfill.run, backfill.output, backfill), equalTo(true));
+    assertThat(backfill.run.runnerOptions, equalTo(List.of("project=p", "region=europe-west1")));
+    var options = DataflowJobs.options(backfill.run.runnerOptions);
+    assertThat(options.getProject() + " " + options.getRegion(), equalTo("p europe-west1"));
+
+    Kelemetry.Backfill withOutput = new Kelemetry.Backfill();
+    new CommandLine(withOutput).parseArgs("--input", "gs://b/*", "--runner", "dataflow", "--bigquery-dataset", "p:d",
+        "--output", "o");
+    assertThat(outputError(withOutput, withOutput.run, withOutput.output), containsString("not --output"));
+    Kelemetry.Backfill noDataset = new Kelemetry.Backfill();
+    new CommandLine(noDataset).parseArgs("--input", "gs://b/*", "--runner", "dataflow");
+    assertThat(outputError(noDataset, noDataset.run, noDataset.output), containsString("needs --bigquery-dataset"));
+    Kelemetry.Backfill local = new Kelemetry.Backfill();
+    new CommandLine(local).parseArgs("--input", "a.log");
+    assertThat(outputError(local, local.run, local.output), containsString("Missing required option: '--output"));
+    Kelemetry.Backfill flinkWithRunnerOption = new Kelemetry.Backfill();
+    new CommandLine(flinkWithRunnerOption).parseArgs("--input", "a.log", "--output", "o", "--runner-option", "region=x");
+    assertThat(outputError(flinkWithRunnerOption, flinkWithRunnerOption.run, flinkWithRunnerOption.output),
+        containsString("--runner-option is for --runner dataflow"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> DataflowJobs.options(List.of("europe-west1")))
+        .getMessage(), containsString("--runner-option takes KEY=VALUE"));
   }
 }

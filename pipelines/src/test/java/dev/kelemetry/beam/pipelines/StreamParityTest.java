@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.ReadAuditFiles;
 import dev.kelemetry.beam.schemas.DeadLetterRow;
+import dev.kelemetry.beam.schemas.LinkRow;
 import dev.kelemetry.beam.schemas.MetricRow;
 import dev.kelemetry.beam.schemas.RawRecord;
 import dev.kelemetry.beam.schemas.Rows;
@@ -31,6 +32,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.values.PCollection;
@@ -58,6 +60,7 @@ public class StreamParityTest {
   private static TracingConfig config;
   private static List<String> batch;
   private static List<String> batchMetrics;
+  private static List<String> batchLinks;
 
   @BeforeClass
   public static void backfillTheRollout() throws Exception {
@@ -71,6 +74,9 @@ public class StreamParityTest {
     batchMetrics = SpanFiles.readRows(Path.of(config.output(), "metrics"), MetricRow.class).stream().map(Rows::toJson)
         .sorted().toList();
     assertThat(batchMetrics.stream().anyMatch(m -> m.contains("\"reaction.")), equalTo(true));
+    batchLinks = SpanFiles.readRows(Path.of(config.output(), "links"), LinkRow.class).stream().map(Rows::toJson)
+        .sorted().toList();
+    assertThat(batchLinks.size(), greaterThan(10));
   }
 
   /**
@@ -105,10 +111,14 @@ public class StreamParityTest {
   }
 
   private static TracingPipeline.Outputs streamed(Pipeline pipeline, TestStream<RawRecord> arrivals) {
+    return streamed(pipeline, arrivals, config);
+  }
+
+  private static TracingPipeline.Outputs streamed(Pipeline pipeline, TestStream<RawRecord> arrivals, TracingConfig c) {
     PCollectionTuple raw = PCollectionTuple
         .of(ReadAuditFiles.RECORDS, pipeline.apply("Stream", arrivals))
         .and(ReadAuditFiles.DEAD_LETTERS, pipeline.apply("NoReadErrors", Create.empty(JsonCoder.of(DeadLetterRow.class))));
-    return TracingPipeline.traceRecords(raw, config);
+    return TracingPipeline.traceRecords(raw, c);
   }
 
   private static Pipeline streamingPipeline() {
@@ -189,6 +199,62 @@ public class StreamParityTest {
       return null;
     });
     pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * The graph Dataflow streaming runs (tracking and owner resolution sorting in their own state, not
+   * {@code @RequiresTimeSortedInput}) on the same arrivals, a late record among them: every output, spans, links,
+   * metrics and dead letters, equals the default graph's (itself the backfill's, by the tests above).
+   */
+  @Test
+  public void sortingInStateGivesTheSameRowsLinksMetricsAndDeadLetters() throws Exception {
+    List<String> lines = Files.readAllLines(log);
+    int lateLine = -1;
+    for (int i = lines.size() / 2; i < lines.size() && lateLine < 0; i++) {
+      if (lines.get(i).contains("\"verb\":\"patch\"") && lines.get(i).contains("\"stage\":\"ResponseComplete\"")) {
+        lateLine = i;
+      }
+    }
+    assertThat(lateLine, greaterThan(0));
+    Set<Integer> late = Set.of(lateLine);
+    List<List<String>> expected = new ArrayList<>();
+    for (boolean sorting : List.of(false, true)) {
+      Pipeline pipeline = streamingPipeline();
+      TracingPipeline.Outputs out = streamed(pipeline, arrivals(lines, late), config.withSortingInState(sorting));
+      COLLECTED.clear();
+      out.spans().apply("CollectSpans", ParDo.of(new Collect<>("span")));
+      out.links().apply("CollectLinks", ParDo.of(new Collect<>("link")));
+      out.metrics().apply("CollectMetrics", ParDo.of(new Collect<>("metric")));
+      out.deadLetters().apply("CollectDeadLetters", ParDo.of(new Collect<>("dead")));
+      pipeline.run().waitUntilFinish();
+      List<String> rows = new ArrayList<>(COLLECTED);
+      Collections.sort(rows);
+      expected.add(rows);
+    }
+    List<String> byDefault = expected.get(0);
+    List<String> bySorting = expected.get(1);
+    assertThat(byDefault.stream().filter(r -> r.startsWith("dead ") && r.contains("behind the watermark")).count(),
+        equalTo(1L));
+    assertThat(byDefault.stream().filter(r -> r.startsWith("link ")).count(), greaterThan(10L));
+    assertThat(bySorting.size(), equalTo(byDefault.size()));
+    assertThat(bySorting, equalTo(byDefault));
+  }
+
+  /** What a DirectRunner pipeline in this JVM gave, row by row: the DoFn below adds to it. */
+  private static final List<String> COLLECTED = Collections.synchronizedList(new ArrayList<>());
+
+  /** Adds each row to {@link #COLLECTED} as "kind timestamp json", so the element timestamps are compared too. */
+  private static final class Collect<T> extends org.apache.beam.sdk.transforms.DoFn<T, Void> {
+    private final String kind;
+
+    Collect(String kind) {
+      this.kind = kind;
+    }
+
+    @ProcessElement
+    public void process(@Element T row, @Timestamp org.joda.time.Instant timestamp) {
+      COLLECTED.add(kind + " " + timestamp + " " + Rows.toJson(row));
+    }
   }
 
   /** Rows only in one of the two lists, as "only in stream|batch: kind name span trace parent". */

@@ -15,7 +15,14 @@ public final class Counters {
   public static final String RECORDS_FILTERED = "records_filtered";
   /** Of the dead-lettered: records a stream read after the watermark had passed their event time. */
   public static final String RECORDS_LATE = "records_late";
+  /**
+   * Records that reached object tracking sorted in state (Dataflow streaming) older than what their object had
+   * already processed: dead letters of step TrackObjects. Zero while every step upstream holds the watermark.
+   */
+  public static final String RECORDS_LATE_AT_TRACKING = "records_late_at_tracking";
   public static final String FILTERED_PREFIX = "filtered_";
+  /** Parsed records a backfill with a time range (the Flex Template's since and until) left out. */
+  public static final String RECORDS_OUTSIDE_TIME_RANGE = "records_outside_time_range";
   /** Records after deduplication, by origin: audited requests, object versions seen, Event occurrences. */
   public static final String REQUESTS = "requests";
   public static final String STATES = "states";
@@ -24,6 +31,8 @@ public final class Counters {
   public static final String REQUESTS_DEAD_LETTERED = "requests_dead_lettered";
   public static final String OBJECTS = "objects";
   public static final String TRACES = "traces";
+  /** Windows of sightings owner resolution sorted in state got after a later window: logged, not resolved. */
+  public static final String OWNER_WINDOWS_LATE = "owner_windows_late";
   public static final String PLACEHOLDER_OWNERS = "owners_known_only_from_references";
   public static final String SPANS_PREFIX = "spans_";
   public static final String SPANS_WITHOUT_PLACEMENT = "spans_without_placement";
