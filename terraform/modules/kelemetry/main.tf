@@ -38,6 +38,7 @@ locals {
     pubsubSubscription = one(google_pubsub_subscription.job[*].id)
     kafkaBootstrap     = one(google_managed_kafka_cluster.kelemetry[*].cluster_id) == null ? null : local.kafka_bootstrap
     topic              = one(google_managed_kafka_topic.audit[*].topic_id)
+    kafkaAuth          = one(google_managed_kafka_topic.audit[*].topic_id) == null ? null : "google"
     cluster            = var.default_cluster
     window             = var.window
     watermarkDelay     = var.watermark_delay

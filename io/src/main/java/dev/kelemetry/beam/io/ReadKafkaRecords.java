@@ -66,9 +66,11 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
   private final Long maxRecords;
   private final SerializableFunction<String, Long> latestEventMicros;
   private final Duration watermarkDelay;
+  private final Map<String, String> consumerProperties;
 
   private ReadKafkaRecords(String bootstrapServers, List<String> topics, ClusterRule cluster, String consumerGroup,
-      Long maxRecords, SerializableFunction<String, Long> latestEventMicros, Duration watermarkDelay) {
+      Long maxRecords, SerializableFunction<String, Long> latestEventMicros, Duration watermarkDelay,
+      Map<String, String> consumerProperties) {
     this.bootstrapServers = bootstrapServers;
     this.topics = topics;
     this.cluster = cluster;
@@ -76,6 +78,7 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
     this.maxRecords = maxRecords;
     this.latestEventMicros = latestEventMicros;
     this.watermarkDelay = watermarkDelay;
+    this.consumerProperties = consumerProperties;
   }
 
   /** Reads these topics from the brokers at {@code bootstrapServers} ({@code host:port,...}). */
@@ -86,7 +89,8 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
     if (topics == null || topics.isEmpty() || topics.stream().anyMatch(t -> t == null || t.isBlank())) {
       throw new IllegalArgumentException("at least one topic is required, and no blank topic names: " + topics);
     }
-    return new ReadKafkaRecords(bootstrapServers, List.copyOf(topics), null, null, null, text -> null, Duration.ZERO);
+    return new ReadKafkaRecords(bootstrapServers, List.copyOf(topics), null, null, null, text -> null, Duration.ZERO,
+        Map.of());
   }
 
   /** Every message belongs to this cluster. */
@@ -122,7 +126,33 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
       throw new IllegalArgumentException("the consumer group id must not be blank");
     }
     return new ReadKafkaRecords(bootstrapServers, topics, cluster, groupId, maxRecords, latestEventMicros,
-        watermarkDelay);
+        watermarkDelay, consumerProperties);
+  }
+
+  /** Consumer settings this transform decides itself; {@link #withConsumerProperties} refuses them. */
+  static final java.util.Set<String> OWN_SETTINGS = java.util.Set.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+      ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+      ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+
+  /**
+   * More Kafka consumer settings, such as a secured cluster's {@code security.protocol} and {@code sasl.*}, added to
+   * the ones this transform sets; {@code auto.offset.reset} may be changed this way, the brokers, group, commits and
+   * deserializers may not (their own options say them).
+   */
+  public ReadKafkaRecords withConsumerProperties(Map<String, String> properties) {
+    checkConsumerProperties(properties);
+    return new ReadKafkaRecords(bootstrapServers, topics, cluster, consumerGroup, maxRecords, latestEventMicros,
+        watermarkDelay, Map.copyOf(properties));
+  }
+
+  /** Refuses, naming it, a setting {@link #withConsumerProperties} may not change. */
+  public static void checkConsumerProperties(Map<String, String> properties) {
+    for (String key : properties.keySet()) {
+      if (OWN_SETTINGS.contains(key)) {
+        throw new IllegalArgumentException("the Kafka consumer setting " + key + " is set by the stream's own options,"
+            + " not as a property");
+      }
+    }
   }
 
   /** Stop after this many messages (a bounded read, for tests and benchmarks). */
@@ -131,7 +161,7 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
       throw new IllegalArgumentException("maxRecords must be positive, got " + max);
     }
     return new ReadKafkaRecords(bootstrapServers, topics, cluster, consumerGroup, max, latestEventMicros,
-        watermarkDelay);
+        watermarkDelay, consumerProperties);
   }
 
   /**
@@ -146,7 +176,7 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
       throw new IllegalArgumentException("watermarkDelay must be zero or positive, got " + watermarkDelay);
     }
     return new ReadKafkaRecords(bootstrapServers, topics, cluster, consumerGroup, maxRecords, latestEventMicros,
-        watermarkDelay);
+        watermarkDelay, consumerProperties);
   }
 
   private ReadKafkaRecords withRule(ClusterRule rule) {
@@ -155,7 +185,7 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
           + "): use exactly one of withCluster, withClusterFromTopic, withClusterFromHeader");
     }
     return new ReadKafkaRecords(bootstrapServers, topics, rule, consumerGroup, maxRecords, latestEventMicros,
-        watermarkDelay);
+        watermarkDelay, consumerProperties);
   }
 
   @Override
@@ -178,6 +208,7 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollectionTuple>
       consumer.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
       read = read.commitOffsetsInFinalize();
     }
+    consumer.putAll(consumerProperties);
     read = read.withConsumerConfigUpdates(consumer);
     if (maxRecords != null) {
       read = read.withMaxNumRecords(maxRecords);

@@ -132,4 +132,30 @@ public class ReadKafkaRecordsTest {
     assertThrows(IllegalArgumentException.class, () -> read.withEventTime(t -> null, org.joda.time.Duration.millis(-1)));
     pipeline.enableAbandonedNodeEnforcement(false);
   }
+
+  @Test
+  public void consumerPropertiesReachKafkaIoAndTheOnesItDecidesAreRefused() {
+    org.apache.beam.sdk.Pipeline graph = org.apache.beam.sdk.Pipeline.create();
+    graph.apply(ReadKafkaRecords.from("k:9092", List.of("audit")).withCluster("prod").withConsumerGroup("g")
+        .withConsumerProperties(java.util.Map.of("security.protocol", "SASL_SSL", "auto.offset.reset", "latest")));
+    java.util.List<java.util.Map<String, Object>> configs = new java.util.ArrayList<>();
+    graph.traverseTopologically(new org.apache.beam.sdk.Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public CompositeBehavior enterCompositeTransform(org.apache.beam.sdk.runners.TransformHierarchy.Node node) {
+        if (node.getTransform() instanceof org.apache.beam.sdk.io.kafka.KafkaIO.Read<?, ?> read) {
+          configs.add(read.getConsumerConfig());
+        }
+        return CompositeBehavior.ENTER_TRANSFORM;
+      }
+    });
+    assertThat(configs.size(), org.hamcrest.Matchers.equalTo(1));
+    assertThat(configs.get(0), org.hamcrest.Matchers.hasEntry("security.protocol", (Object) "SASL_SSL"));
+    // an offset reset may be chosen; the group, commits and deserializers stay the transform's
+    assertThat(configs.get(0), org.hamcrest.Matchers.hasEntry("auto.offset.reset", (Object) "latest"));
+    assertThat(configs.get(0), org.hamcrest.Matchers.hasEntry("group.id", (Object) "g"));
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> ReadKafkaRecords.from("k:9092", List.of("audit")).withConsumerProperties(
+            java.util.Map.of("enable.auto.commit", "true")));
+    assertThat(refused.getMessage(), containsString("enable.auto.commit is set by the stream's own options"));
+  }
 }

@@ -1,5 +1,6 @@
 package dev.kelemetry.beam.pipelines;
 
+import dev.kelemetry.beam.io.ReadKafkaRecords;
 import dev.kelemetry.beam.io.InputFiles;
 import dev.kelemetry.beam.io.InputSpec;
 import dev.kelemetry.beam.io.ReadBigQueryLogEntries;
@@ -368,6 +369,12 @@ public final class Kelemetry implements Runnable {
     @Option(names = "--output", description = "Output directory (spans/, dead_letters/, .checkpoints/); required, except with --runner dataflow, which writes BigQuery.")
     Path output;
 
+    @Option(names = "--kafka-auth", defaultValue = "none", paramLabel = "none|google", description = "Kafka authentication: none, or google for Google Cloud's Managed Service for Apache Kafka (SASL/OAUTHBEARER with Application Default Credentials).")
+    String kafkaAuth;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka consumer setting, e.g. for another secured Kafka (security.protocol=SASL_SSL, sasl.*); repeatable, applied after --kafka-auth's.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
     @Option(names = "--consumer-group", description = "Kafka consumer group; offsets are committed at each checkpoint (default: " + DEFAULT_CONSUMER_GROUP + ").")
     String consumerGroup;
 
@@ -422,6 +429,8 @@ public final class Kelemetry implements Runnable {
         if (clusterHeader != null) kafkaOnly.add("--cluster-header");
         if (consumerGroup != null) kafkaOnly.add("--consumer-group");
         if (maxRecords != null) kafkaOnly.add("--max-records");
+        if (!kafkaAuth.equals("none")) kafkaOnly.add("--kafka-auth");
+        if (!kafkaProperties.isEmpty()) kafkaOnly.add("--kafka-property");
         if (!kafkaOnly.isEmpty()) {
           throw usage(String.join(", ", kafkaOnly) + " only apply to Kafka, not to --pubsub-subscription");
         }
@@ -438,9 +447,18 @@ public final class Kelemetry implements Runnable {
       if (clusterFromTopic != null && clusterHeader != null) {
         throw usage("use one of --cluster-from-topic and --cluster-header");
       }
+      Map<String, String> consumer;
+      try {
+        consumer = KafkaAuth.properties(kafkaAuth);
+        consumer.putAll(kafkaProperties);
+        ReadKafkaRecords.checkConsumerProperties(consumer);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
       return new Streams.StreamConfig(bootstrap, topics,
           new Streams.ClusterRule(run.cluster, clusterFromTopic == null ? null : Pattern.compile(clusterFromTopic), clusterHeader),
-          consumerGroup == null ? DEFAULT_CONSUMER_GROUP : consumerGroup, delay, lateness, interval, maxRecords);
+          consumerGroup == null ? DEFAULT_CONSUMER_GROUP : consumerGroup, delay, lateness, interval, maxRecords)
+          .withKafkaProperties(consumer);
     }
 
     private CommandLine.ParameterException usage(String message) {

@@ -62,7 +62,8 @@ final class Streams {
       Duration allowedLateness,
       Duration checkpointInterval,
       Long maxRecords,
-      String pubsubSubscription) {
+      String pubsubSubscription,
+      Map<String, String> kafkaProperties) {
 
     StreamConfig {
       if (watermarkDelay.isShorterThan(Duration.ZERO) || allowedLateness.isShorterThan(Duration.ZERO)) {
@@ -73,6 +74,9 @@ final class Streams {
         throw new IllegalArgumentException("a stream reads exactly one source: --kafka-bootstrap with --topic, or"
             + " --pubsub-subscription");
       }
+      if (pubsubSubscription != null && kafkaProperties != null && !kafkaProperties.isEmpty()) {
+        throw new IllegalArgumentException("Kafka settings (--kafka-auth, --kafka-property) are for a Kafka stream");
+      }
       if (pubsubSubscription != null && maxRecords != null) {
         throw new IllegalArgumentException("--max-records bounds a Kafka read; a Pub/Sub stream runs until stopped");
       }
@@ -82,14 +86,20 @@ final class Streams {
     StreamConfig(String bootstrapServers, List<String> topics, ClusterRule clusterRule, String consumerGroup,
         Duration watermarkDelay, Duration allowedLateness, Duration checkpointInterval, Long maxRecords) {
       this(bootstrapServers, topics, clusterRule, consumerGroup, watermarkDelay, allowedLateness, checkpointInterval,
-          maxRecords, null);
+          maxRecords, null, Map.of());
+    }
+
+    /** The same Kafka stream with more consumer settings (authentication: {@link KafkaAuth}, --kafka-property). */
+    StreamConfig withKafkaProperties(Map<String, String> properties) {
+      return new StreamConfig(bootstrapServers, topics, clusterRule, consumerGroup, watermarkDelay, allowedLateness,
+          checkpointInterval, maxRecords, pubsubSubscription, Map.copyOf(properties));
     }
 
     /** A Pub/Sub stream. */
     static StreamConfig pubsub(String subscription, Duration watermarkDelay, Duration allowedLateness,
         Duration checkpointInterval) {
       return new StreamConfig(null, List.of(), null, null, watermarkDelay, allowedLateness, checkpointInterval, null,
-          subscription);
+          subscription, Map.of());
     }
 
     boolean isPubsub() {
@@ -122,6 +132,7 @@ final class Streams {
     }
     ReadKafkaRecords read = ReadKafkaRecords.from(stream.bootstrapServers(), stream.topics())
         .withConsumerGroup(stream.consumerGroup())
+        .withConsumerProperties(stream.kafkaProperties())
         .withEventTime(RecordParser::latestEventMicros, stream.sourceDelay());
     ClusterRule rule = stream.clusterRule();
     read = rule.fromTopic() != null ? read.withClusterFromTopic(rule.fromTopic())

@@ -108,6 +108,10 @@ public final class TemplateMain {
             + " a backfill reads input");
       }
     }
+    KafkaAuth.properties(o.getKafkaAuth()); // an unknown mode is refused before anything else is built
+    if (!kafka && !"none".equals(o.getKafkaAuth())) {
+      throw new IllegalArgumentException("kafkaAuth is for a Kafka stream (kafkaBootstrap with topic)");
+    }
     if (o.getOtlpHeaderSecret() != null && o.getOtlpEndpoint() == null) {
       throw new IllegalArgumentException("otlpHeaderSecret holds headers for otlpEndpoint, which is not set");
     }
@@ -135,7 +139,7 @@ public final class TemplateMain {
         ? Streams.StreamConfig.pubsub(o.getPubsubSubscription(), delay, lateness, null)
         : new Streams.StreamConfig(o.getKafkaBootstrap(), list(o.getTopic()),
             new Streams.ClusterRule(o.getCluster(), null, null), Kelemetry.StreamCommand.DEFAULT_CONSUMER_GROUP,
-            delay, lateness, null, null);
+            delay, lateness, null, null).withKafkaProperties(KafkaAuth.properties(o.getKafkaAuth()));
     return new Plan(config, source);
   }
 

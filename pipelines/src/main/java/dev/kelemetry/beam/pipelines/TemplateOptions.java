@@ -48,6 +48,13 @@ public interface TemplateOptions extends DataflowPipelineOptions {
 
   void setTopic(String topic);
 
+  @Description("Kafka authentication: none, or google for Managed Service for Apache Kafka (SASL/OAUTHBEARER with the"
+      + " workers' service account)")
+  @Default.String("none")
+  String getKafkaAuth();
+
+  void setKafkaAuth(String auth);
+
   @Description("Cluster name of records whose input names none")
   @Default.String("default")
   String getCluster();

@@ -10,6 +10,7 @@ import dev.kelemetry.beam.io.ObjectStorage;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.joda.time.Duration;
 import org.junit.Test;
 import picocli.CommandLine;
@@ -139,6 +140,28 @@ public class CommandLineTest {
     CommandLine.ParameterException topicOnly = assertThrows(CommandLine.ParameterException.class, () -> stream(
         "--kafka-bootstrap", "k:9092", "--output", "o"));
     assertThat(topicOnly.getMessage(), containsString("at least one --topic"));
+  }
+
+  @Test
+  public void kafkaAuthenticationAndPropertiesReachTheStreamAndTheirMistakesAreRefused() {
+    Streams.StreamConfig google = stream("--kafka-bootstrap", "k:9092", "--topic", "t", "--output", "o",
+        "--kafka-auth", "google", "--kafka-property", "client.id=kelemetry-prod");
+    Map<String, String> expected = new java.util.LinkedHashMap<>(KafkaAuth.properties("google"));
+    expected.put("client.id", "kelemetry-prod");
+    assertThat(google.kafkaProperties(), equalTo(expected));
+    // a property overrides the mode's setting of the same name
+    Streams.StreamConfig plain = stream("--kafka-bootstrap", "k:9092", "--topic", "t", "--output", "o",
+        "--kafka-property", "security.protocol=SSL");
+    assertThat(plain.kafkaProperties(), equalTo(Map.of("security.protocol", "SSL")));
+    CommandLine.ParameterException own = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--topic", "t", "--output", "o", "--kafka-property", "group.id=other"));
+    assertThat(own.getMessage(), containsString("group.id is set by the stream's own options"));
+    CommandLine.ParameterException unknown = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--kafka-bootstrap", "k:9092", "--topic", "t", "--output", "o", "--kafka-auth", "kerberos"));
+    assertThat(unknown.getMessage(), containsString("one of [none, google]"));
+    CommandLine.ParameterException pubsub = assertThrows(CommandLine.ParameterException.class, () -> stream(
+        "--pubsub-subscription", "projects/p-123456/subscriptions/s", "--output", "o", "--kafka-auth", "google"));
+    assertThat(pubsub.getMessage(), containsString("--kafka-auth only apply to Kafka"));
   }
 
   @Test

@@ -95,6 +95,10 @@ public class TemplateMainTest {
     assertThat(plan.stream().topics(), equalTo(List.of("audit-a", "audit-b")));
     assertThat(plan.stream().clusterRule().fixed(), equalTo("prod"));
     assertThat(plan.stream().sourceStep(), equalTo("ReadKafkaRecords"));
+    assertThat(plan.stream().kafkaProperties(), equalTo(Map.of()));
+    // Managed Kafka: Google's SASL login with the workers' credentials
+    TemplateMain.Plan managed = plan("--mode=stream", "--kafkaBootstrap=b1:9092", "--topic=audit", "--kafkaAuth=google");
+    assertThat(managed.stream().kafkaProperties(), equalTo(KafkaAuth.properties("google")));
   }
 
   @Test
@@ -117,6 +121,10 @@ public class TemplateMainTest {
         "--until=2026-03-01T00:00:00Z"), containsString("must be before until"));
     assertThat(error("--mode=backfill", "--input=gs://x/*", "--otlpHeaderSecret=projects/p/secrets/s/versions/1"),
         containsString("otlpEndpoint, which is not set"));
+    assertThat(error("--mode=stream", "--pubsubSubscription=projects/p/subscriptions/s", "--kafkaAuth=google"),
+        containsString("kafkaAuth is for a Kafka stream"));
+    assertThat(error("--mode=stream", "--kafkaBootstrap=b:9092", "--topic=t", "--kafkaAuth=kerberos"),
+        containsString("one of [none, google]"));
     // Beam's own validation of the required parameters
     IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
         () -> PipelineOptionsFactory.fromArgs("--mode=stream", "--project=p").withValidation().as(TemplateOptions.class));

@@ -53,7 +53,7 @@ public class TemplateMetadataTest {
   public void theContractsParameterNamesAreTheOnesDeclared() throws Exception {
     List<String> names = Rows.fromJson(metadata(), JsonNode.class).path("parameters").findValuesAsText("name");
     assertThat(names, contains("mode", "input", "since", "until", "pubsubSubscription", "kafkaBootstrap", "topic",
-        "cluster", "window", "maxOwnerDepth", "stateTtl", "bigqueryDataset", "metricsWindow", "noMetrics",
+        "kafkaAuth", "cluster", "window", "maxOwnerDepth", "stateTtl", "bigqueryDataset", "metricsWindow", "noMetrics",
         "otlpEndpoint", "otlpProtocol", "otlpHeaderSecret", "watermarkDelay", "allowedLateness"));
   }
 

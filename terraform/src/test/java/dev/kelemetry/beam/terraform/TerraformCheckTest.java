@@ -97,7 +97,8 @@ public class TerraformCheckTest {
   public void anAttributeOutsideAnyBlockIsReported() throws Exception {
     Path root = copy();
     append(root, MODULE + "main.tf", "\nregion = \"europe-west1\"\n");
-    assertThat(problems(root), hasItem(containsString(MODULE + "main.tf:72: `region` is not a Terraform block here")));
+    int line = java.nio.file.Files.readAllLines(root.resolve(MODULE + "main.tf")).size(); // the appended, last line
+    assertThat(problems(root), hasItem(containsString(MODULE + "main.tf:" + line + ": `region` is not a Terraform block here")));
   }
 
   @Test
@@ -292,8 +293,8 @@ public class TerraformCheckTest {
   public void aParameterTheTemplateDoesNotDeclareIsReported() throws Exception {
     Path root = copy();
     // The contract's names, less watermarkDelay; mode and bigqueryDataset required.
-    writeMetadata(root, List.of("input", "since", "until", "pubsubSubscription", "kafkaBootstrap", "topic", "cluster",
-        "window", "maxOwnerDepth", "stateTtl", "metricsWindow", "noMetrics", "otlpEndpoint", "otlpProtocol",
+    writeMetadata(root, List.of("input", "since", "until", "pubsubSubscription", "kafkaBootstrap", "topic", "kafkaAuth",
+        "cluster", "window", "maxOwnerDepth", "stateTtl", "metricsWindow", "noMetrics", "otlpEndpoint", "otlpProtocol",
         "otlpHeaderSecret", "allowedLateness"));
     List<String> problems = problems(root);
     assertThat(problems, hasItem(containsString("google_dataflow_flex_template_job.stream passes parameter"
@@ -314,8 +315,8 @@ public class TerraformCheckTest {
   @Test
   public void theJobPassesOnlyTheContractsParameters() throws Exception {
     Path root = copy();
-    writeMetadata(root, List.of("input", "since", "until", "pubsubSubscription", "kafkaBootstrap", "topic", "cluster",
-        "window", "maxOwnerDepth", "stateTtl", "metricsWindow", "noMetrics", "otlpEndpoint", "otlpProtocol",
+    writeMetadata(root, List.of("input", "since", "until", "pubsubSubscription", "kafkaBootstrap", "topic", "kafkaAuth",
+        "cluster", "window", "maxOwnerDepth", "stateTtl", "metricsWindow", "noMetrics", "otlpEndpoint", "otlpProtocol",
         "otlpHeaderSecret", "watermarkDelay", "allowedLateness"));
     assertThat(problems(root), is(empty()));
   }
