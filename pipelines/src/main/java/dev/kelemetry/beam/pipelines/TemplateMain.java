@@ -49,26 +49,14 @@ public final class TemplateMain {
   }
 
   /**
-   * The job's graph, built and not run; sets {@code streaming} (and Streaming Engine for a stream) on the options from
-   * the mode. {@code secrets} reads the
-   * OTLP header secret (Secret Manager in production).
+   * The job's graph, built and not run, as {@code --runner dataflow} builds it ({@link DataflowJobs}): the mode sets
+   * {@code streaming} (and Streaming Engine for a stream) on the options. {@code secrets} reads the OTLP header secret
+   * (Secret Manager in production).
    */
   static Pipeline build(TemplateOptions options, Function<String, Map<String, String>> secrets) {
     Plan plan = plan(options, secrets);
-    options.setStreaming(plan.isStream());
-    if (plan.isStream()) {
-      // The BigQuery sinks shard their streaming writes by the runner's choice (withAutoSharding), which Dataflow
-      // has only on Streaming Engine; the ordered state the stream sorts in is kept there too.
-      options.setEnableStreamingEngine(true);
-    }
-    Pipeline pipeline = Pipeline.create(options);
-    if (plan.isStream()) {
-      TracingPipeline.buildWithRemoteSinks(pipeline, plan.stream().sourceStep(), Streams.source(plan.stream()),
-          plan.config());
-    } else {
-      TracingPipeline.buildWithRemoteSinks(pipeline, null, null, plan.config());
-    }
-    return pipeline;
+    return plan.isStream() ? DataflowJobs.stream(plan.stream(), plan.config(), options)
+        : DataflowJobs.backfill(plan.config(), options);
   }
 
   /** The options checked and turned into typed values; a bad value or combination is an IllegalArgumentException. */
