@@ -3,6 +3,7 @@
 #   1. the parse ceiling: reading the file and running the pipeline's parser on every core, nothing else;
 #   2. the whole backfill on the embedded Flink runner (the default of ./kelemetry);
 #   2b. the same backfill with --no-metrics, to show what the default metric set costs;
+#   2c. the same backfill sorting in state (Dataflow streaming's way), to show what that costs (skip with SORT=0);
 #   3. the whole backfill on the DirectRunner (skip with DIRECT=0; it is slow and memory-hungry by design).
 # Prints events/s, wall time and peak resident memory of each. Numbers and the machine are in docs/performance.md.
 #
@@ -51,6 +52,20 @@ with_metrics_s=$s
 measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-flink-no-metrics" --runner flink --no-metrics
 report "backfill, Flink, no metrics" "$s" "$m"
 awk -v a="$with_metrics_s" -v b="$s" 'BEGIN { printf "%-28s %8.2f (time with metrics over time without)\n", "metrics cost", a / b }'
+
+# The cost of sorting in state (what a Dataflow stream runs, since Dataflow's streaming engine rejects
+# @RequiresTimeSortedInput): the default backfill again with TrackObjects and ResolveOwners ordering their own input.
+if [ "${SORT:-1}" = "1" ]; then
+  KELEMETRY_JAVA_OPTS="-Xmx6g -Dkelemetry.sortInState=true" measure "$root/kelemetry" backfill --input "$log" \
+    --output "$dir/out-flink-sorted" --runner flink
+  report "backfill, Flink, sort in state" "$s" "$m"
+  awk -v a="$s" -v b="$with_metrics_s" 'BEGIN { printf "%-28s %8.2f (time sorting in state over time with the runner sorting)\n", "sort-in-state cost", a / b }'
+  if cmp -s <(sort "$dir"/out-flink/spans/*) <(sort "$dir"/out-flink-sorted/spans/*); then
+    echo "sort in state: the same span rows as the runner's sorting"
+  else
+    echo "sort in state: span rows DIFFER from the runner's sorting" >&2
+  fi
+fi
 
 if [ "${DIRECT:-1}" = "1" ]; then
   KELEMETRY_JAVA_OPTS="-Xmx20g" measure "$root/kelemetry" backfill --input "$log" --output "$dir/out-direct" --runner direct

@@ -686,6 +686,10 @@ public final class Kelemetry implements Runnable {
         System.err.println("kelemetry: " + e.getMessage());
         return null;
       }
+      if (Boolean.getBoolean("kelemetry.sortInState")) {
+        // what a Dataflow stream runs, here to measure it against the runner's sorting (bench/run.sh)
+        config = config.withSortingInState(true);
+      }
       // The graph is built before anything is cleared: a bad option fails here and leaves the last output as it was.
       Pipeline pipeline = Pipeline.create(options);
       TracingPipeline.buildWithLocalOutput(pipeline, config, tables);
