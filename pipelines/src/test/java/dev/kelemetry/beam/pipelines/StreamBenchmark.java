@@ -63,10 +63,11 @@ public final class StreamBenchmark {
     StreamCommandIT.createTopic(bootstrap, "bench-backlog", 2);
     long t0 = System.nanoTime();
     try (KafkaProducer<byte[], byte[]> producer = StreamCommandIT.producer(bootstrap)) {
+      List<ProducerRecord<byte[], byte[]>> records = new java.util.ArrayList<>();
       for (int i = 0; i < lines.size(); i++) {
-        producer.send(new ProducerRecord<>("bench-backlog", i % 2, null, lines.get(i).getBytes(StandardCharsets.UTF_8)));
+        records.add(new ProducerRecord<>("bench-backlog", i % 2, null, lines.get(i).getBytes(StandardCharsets.UTF_8)));
       }
-      producer.flush();
+      StreamCommandIT.produceAll(producer, records);
     }
     double produceSeconds = (System.nanoTime() - t0) / 1e9;
     TracingConfig config = TracingConfig.defaults(List.of(), work.resolve("out-backlog").toString()).withCluster("bench");

@@ -45,9 +45,35 @@ public class StreamCommandIT {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
   @ClassRule public static final OtlpReceiver OTLP = new OtlpReceiver();
 
+  /**
+   * Creates the topic and waits until every partition has a leader: a produce right after creation otherwise meets
+   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries of it have ended in OUT_OF_ORDER_SEQUENCE_NUMBER
+   * and lost records (seen once here: the bounded read then waited for them until the checkpoint timeout).
+   */
   static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
+          .stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("topic " + topic + " has a partition without a leader after 30 s");
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** Sends every record and fails, naming the broker's error, unless each one was written. */
+  static void produceAll(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records)
+      throws Exception {
+    List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new java.util.ArrayList<>();
+    for (ProducerRecord<byte[], byte[]> record : records) {
+      sent.add(producer.send(record));
+    }
+    producer.flush();
+    for (var written : sent) {
+      written.get(30, TimeUnit.SECONDS);
     }
   }
 
@@ -75,10 +101,11 @@ public class StreamCommandIT {
 
     createTopic(KAFKA.bootstrapServers(), "audit-prod", 2);
     try (KafkaProducer<byte[], byte[]> producer = producer(KAFKA.bootstrapServers())) {
+      List<ProducerRecord<byte[], byte[]>> records = new java.util.ArrayList<>();
       for (int i = 0; i < lines.size(); i++) {
-        producer.send(new ProducerRecord<>("audit-prod", i % 2, null, lines.get(i).getBytes(StandardCharsets.UTF_8)));
+        records.add(new ProducerRecord<>("audit-prod", i % 2, null, lines.get(i).getBytes(StandardCharsets.UTF_8)));
       }
-      producer.flush();
+      produceAll(producer, records);
     }
 
     TracingConfig streamConfig = TracingConfig.defaults(List.of(), TMP.newFolder("stream").toString());
@@ -105,10 +132,9 @@ public class StreamCommandIT {
     List<String> lines = Files.readAllLines(log);
     createTopic(KAFKA.bootstrapServers(), "audit-sinks", 1);
     try (KafkaProducer<byte[], byte[]> producer = producer(KAFKA.bootstrapServers())) {
-      for (String line : lines) {
-        producer.send(new ProducerRecord<>("audit-sinks", null, line.getBytes(StandardCharsets.UTF_8)));
-      }
-      producer.flush();
+      produceAll(producer, lines.stream()
+          .map(line -> new ProducerRecord<byte[], byte[]>("audit-sinks", null, line.getBytes(StandardCharsets.UTF_8)))
+          .toList());
     }
     FakeDatasetService.setUp();
     FakeDatasetService datasets = new FakeDatasetService();
