@@ -96,7 +96,7 @@ public final class TemplateMain {
             + " a backfill reads input");
       }
     }
-    KafkaAuth.properties(o.getKafkaAuth()); // an unknown mode is refused before anything else is built
+    Map<String, String> kafkaSettings = KafkaAuth.properties(o.getKafkaAuth()); // refuses an unknown mode
     if (!kafka && !"none".equals(o.getKafkaAuth())) {
       throw new IllegalArgumentException("kafkaAuth is for a Kafka stream (kafkaBootstrap with topic)");
     }
@@ -127,7 +127,7 @@ public final class TemplateMain {
         ? Streams.StreamConfig.pubsub(o.getPubsubSubscription(), delay, lateness, null)
         : new Streams.StreamConfig(o.getKafkaBootstrap(), list(o.getTopic()),
             new Streams.ClusterRule(o.getCluster(), null, null), Kelemetry.StreamCommand.DEFAULT_CONSUMER_GROUP,
-            delay, lateness, null, null).withKafkaProperties(KafkaAuth.properties(o.getKafkaAuth()));
+            delay, lateness, null, null).withKafkaProperties(kafkaSettings);
     return new Plan(config, source);
   }
 
