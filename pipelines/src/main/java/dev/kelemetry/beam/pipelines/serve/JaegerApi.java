@@ -384,9 +384,8 @@ final class JaegerApi implements HttpHandler {
   /** An RFC 3339 time (what the v3 API takes) in epoch microseconds. */
   private static long instantMicros(String text, String name) {
     try {
-      java.time.Instant t = java.time.OffsetDateTime.parse(text.strip()).toInstant();
-      return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
-    } catch (java.time.format.DateTimeParseException e) {
+      return dev.kelemetry.beam.transforms.parse.RecordParser.micros(text.strip());
+    } catch (java.time.DateTimeException | ArithmeticException e) {
       throw new ApiError(400, "parameter '" + name + "' is an RFC 3339 time like 2026-03-01T10:00:00Z, not '" + text + "'");
     }
   }
